@@ -1,0 +1,32 @@
+#pragma once
+// The event model: one validated, normalised Segment message (track, identify, page, screen, group,
+// alias). Events travel through the log as their JSON text (`payload`), which keeps every field the
+// client sent, unknown ones included, plus the fields the server fills in.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mercato {
+
+enum class EventType { kTrack, kIdentify, kPage, kScreen, kGroup, kAlias };
+
+// "track", "identify", ... as in the Segment spec's "type" field.
+std::string_view EventTypeName(EventType type);
+std::optional<EventType> EventTypeFromName(std::string_view name);
+
+struct Event {
+  EventType type = EventType::kTrack;
+  std::string message_id;    // client's messageId, or a server-generated UUID
+  std::string user_id;       // may be empty when anonymous_id is set
+  std::string anonymous_id;  // may be empty when user_id is set
+  int64_t timestamp_us = 0;  // when it happened, corrected for client clock skew
+  int64_t received_at_us = 0;
+  std::string payload;  // normalised JSON object (see docs/formats/event.md)
+
+  // The key the log partitions by: userId when present, else anonymousId.
+  std::string_view RoutingKey() const { return user_id.empty() ? anonymous_id : user_id; }
+};
+
+}  // namespace mercato

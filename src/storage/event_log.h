@@ -1,0 +1,124 @@
+#pragma once
+// EventLog: the durable, partitioned local log that ingestion appends to and every consumer reads.
+//
+// Appends go through one writer thread that practises group commit: every request queued while the
+// previous write was syncing is written in one WriteBatch with one fsync, and each request's
+// callback runs after that sync (SyncMode::kBatch). kAlways gives each request its own synced write;
+// kNone never syncs (benchmarks only: an acknowledged event can be lost on power failure).
+//
+// Deduplication: a messageId seen within the dedupe window is acknowledged but not appended again;
+// the check and the append happen on the writer thread, so concurrent duplicates are caught too.
+//
+// Keys: log = partition(u32 BE) | offset(u64 BE); dedupe = messageId -> received_at | partition |
+// offset (docs/formats/keys.md). Offsets in a partition are dense from 0.
+//
+// Thread safety: AppendAsync/Append/Read/EndOffset are safe from any thread. Callbacks run on the
+// writer thread and must not block.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "core/status.h"
+#include "storage/store.h"
+
+namespace mercato {
+
+enum class SyncMode { kAlways, kBatch, kNone };
+Result<SyncMode> ParseSyncMode(std::string_view text);
+
+struct AppendItem {
+  std::string routing_key;  // chooses the partition (Hash64 % partitions)
+  std::string message_id;   // dedupe key; empty disables dedupe for this item
+  int64_t received_at_us = 0;
+  std::string payload;
+};
+
+struct AppendResult {
+  size_t appended = 0;
+  size_t duplicates = 0;
+};
+
+struct LogRecord {
+  uint32_t partition = 0;
+  uint64_t offset = 0;
+  std::string payload;
+};
+
+struct EventLogOptions {
+  uint32_t partitions = 8;  // fixed at creation; a different value on reopen is an error
+  SyncMode sync = SyncMode::kBatch;
+  int64_t dedupe_window_us = 24 * 3600 * kMicrosPerSecond;
+  size_t max_queued_items = 200'000;  // beyond this AppendAsync answers ResourceExhausted
+};
+
+class EventLog {
+ public:
+  using Callback = std::function<void(Status, AppendResult)>;
+
+  // Recovers partition end offsets from the store. `metrics` may be null.
+  static Result<std::unique_ptr<EventLog>> Open(Store& store, const EventLogOptions& options,
+                                                const Clock& clock, MetricsRegistry* metrics);
+  ~EventLog();  // stops the writer; queued requests are answered Unavailable
+
+  void Start();
+  void Stop();
+
+  // Queues items for one atomic, durable append. `callback` runs once: Ok with counts after the
+  // write is synced (per the sync mode), or the error (nothing of the request was stored).
+  void AppendAsync(std::vector<AppendItem> items, Callback callback);
+  // Blocking form of AppendAsync (importers, tests).
+  Result<AppendResult> Append(std::vector<AppendItem> items);
+
+  // Up to `max_records` records of `partition` starting at `from_offset`.
+  Result<std::vector<LogRecord>> Read(uint32_t partition, uint64_t from_offset,
+                                      size_t max_records) const;
+  uint64_t EndOffset(uint32_t partition) const;
+  uint64_t TotalRecords() const;
+  uint32_t partitions() const { return options_.partitions; }
+  uint32_t PartitionFor(std::string_view routing_key) const;
+
+  // Called on the writer thread after each successful append (consumers use it to wake up).
+  void SetAppendListener(std::function<void()> listener);
+
+ private:
+  struct Request {
+    std::vector<AppendItem> items;
+    Callback callback;
+  };
+  EventLog(Store& store, const EventLogOptions& options, const Clock& clock);
+  void WriterLoop();
+  void WriteGroup(std::vector<Request>& group);
+
+  // const after construction
+  Store& store_;
+  const EventLogOptions options_;
+  const Clock& clock_;
+  Counter* appended_counter_ = nullptr;
+  Counter* duplicate_counter_ = nullptr;
+  Histogram* group_size_ = nullptr;
+  Histogram* sync_latency_ = nullptr;
+
+  // guarded by mu_
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Request> queue_;
+  size_t queued_items_ = 0;
+  bool stopping_ = false;
+  std::function<void()> listener_;
+
+  // owned by the writer thread; published to readers through end_offsets_
+  std::vector<uint64_t> next_offsets_;
+  std::unique_ptr<std::atomic<uint64_t>[]> end_offsets_;
+  std::thread writer_;
+};
+
+}  // namespace mercato

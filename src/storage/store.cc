@@ -1,0 +1,131 @@
+#include "storage/store.h"
+
+#include <rocksdb/compaction_filter.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <vector>
+
+#include "core/big_endian.h"
+
+namespace mercato {
+namespace {
+
+constexpr const char* kCfNames[] = {"default", "log", "dedupe", "events",
+                                    "identities", "profiles", "meta"};
+static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
+
+// Drops dedupe entries whose received_at (first 8 bytes of the value) is older than the window,
+// so the index stays bounded without a sweeper thread.
+class DedupeExpiryFilter final : public rocksdb::CompactionFilter {
+ public:
+  DedupeExpiryFilter(const Clock& clock, int64_t window_us) : clock_(clock), window_us_(window_us) {}
+  bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*,
+              bool*) const override {
+    if (value.size() < 8) return true;
+    int64_t received_at = GetInt64Ordered(std::string_view(value.data(), 8));
+    return received_at < clock_.NowMicros() - window_us_;
+  }
+  const char* Name() const override { return "mercato.DedupeExpiry"; }
+
+ private:
+  const Clock& clock_;
+  const int64_t window_us_;
+};
+
+class DedupeExpiryFactory final : public rocksdb::CompactionFilterFactory {
+ public:
+  DedupeExpiryFactory(const Clock& clock, int64_t window_us) : clock_(clock), window_us_(window_us) {}
+  std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
+      const rocksdb::CompactionFilter::Context&) override {
+    return std::make_unique<DedupeExpiryFilter>(clock_, window_us_);
+  }
+  const char* Name() const override { return "mercato.DedupeExpiryFactory"; }
+
+ private:
+  const Clock& clock_;
+  const int64_t window_us_;
+};
+
+}  // namespace
+
+Status FromRocks(const rocksdb::Status& status, std::string_view context) {
+  if (status.ok()) return Status::Ok();
+  std::string message = std::string(context) + ": " + status.ToString();
+  if (status.IsNotFound()) return Status::NotFound(message);
+  if (status.IsCorruption()) return Status::Corruption(message);
+  if (status.IsInvalidArgument()) return Status::InvalidArgument(message);
+  return Status::IoError(message);
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  auto store = std::unique_ptr<Store>(new Store());
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.max_total_wal_size = 256 << 20;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions base;
+  base.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  base.compression = rocksdb::kLZ4Compression;
+  base.write_buffer_size = 32 << 20;
+
+  store->dedupe_filter_ =
+      std::make_shared<DedupeExpiryFactory>(*options.clock, options.dedupe_window_us);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (int k = 0; k < static_cast<int>(Cf::kCount); ++k) {
+    rocksdb::ColumnFamilyOptions cf_options = base;
+    if (k == static_cast<int>(Cf::kDedupe)) {
+      cf_options.compaction_filter_factory = store->dedupe_filter_;
+      cf_options.compression = rocksdb::kNoCompression;
+    }
+    if (k == static_cast<int>(Cf::kLog)) {
+      cf_options.write_buffer_size = 64 << 20;
+    }
+    descriptors.emplace_back(kCfNames[k], cf_options);
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
+  if (!status.ok()) return FromRocks(status, "opening " + options.path);
+  store->db_.reset(raw);
+  for (size_t k = 0; k < handles.size(); ++k) store->handles_[k] = handles[k];
+  return store;
+}
+
+Store::~Store() {
+  if (!db_) return;
+  for (auto* handle : handles_) {
+    if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  db_->Close().PermitUncheckedError();
+}
+
+Status Store::Write(rocksdb::WriteBatch& batch, bool sync) {
+  int64_t remaining = writes_before_failure_.load(std::memory_order_relaxed);
+  if (remaining == 0) return Status::IoError("injected write failure");
+  if (remaining > 0) writes_before_failure_.fetch_sub(1);
+  rocksdb::WriteOptions write_options;
+  write_options.sync = sync;
+  return FromRocks(db_->Write(write_options, &batch), "write");
+}
+
+Result<std::string> Store::Get(Cf family, std::string_view key) {
+  std::string value;
+  rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), cf(family), rocksdb::Slice(key.data(), key.size()), &value);
+  if (status.IsNotFound()) return Status::NotFound("key not found");
+  if (!status.ok()) return FromRocks(status, "get");
+  return value;
+}
+
+std::unique_ptr<rocksdb::Iterator> Store::NewIterator(Cf family) {
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), cf(family)));
+}
+
+}  // namespace mercato

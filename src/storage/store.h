@@ -1,0 +1,75 @@
+#pragma once
+// Store: the RocksDB database of one node, with one column family per kind of state
+// (docs/formats/keys.md). Opening creates missing column families. Other modules write through
+// Write() so that a state change and its cursor move land in one atomic WriteBatch.
+//
+// Thread safety: all methods are safe from any thread (RocksDB is). Fault injection for tests:
+// FailWritesAfter(n) makes the (n+1)-th and later Write() calls fail with IoError.
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "core/status.h"
+
+namespace mercato {
+
+enum class Cf : int {
+  kDefault = 0,
+  kLog,         // partition | offset -> event payload
+  kDedupe,      // messageId -> received_at | partition | offset
+  kEvents,      // customer | timestamp | partition | offset -> event payload
+  kIdentities,  // kind ':' value -> customer id
+  kProfiles,    // customer id -> profile JSON
+  kMeta,        // cursors, partition count, format version
+  kCount
+};
+
+struct StoreOptions {
+  std::string path;
+  // Messages older than this are dropped from the dedupe index at compaction.
+  int64_t dedupe_window_us = 24 * 3600 * kMicrosPerSecond;
+  const Clock* clock = &SystemClock::Instance();
+  size_t block_cache_bytes = 64 << 20;
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) the database at options.path. Fails with IoError when the directory
+  // cannot be used or another process holds its lock.
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  rocksdb::DB* db() { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* cf(Cf family) { return handles_[static_cast<int>(family)]; }
+
+  // Applies the batch atomically; with sync=true it returns after the WAL is fsynced.
+  Status Write(rocksdb::WriteBatch& batch, bool sync);
+  // Reads one key; NotFound when absent.
+  Result<std::string> Get(Cf family, std::string_view key);
+  std::unique_ptr<rocksdb::Iterator> NewIterator(Cf family);
+
+  // Test hook: after `writes` more successful writes, every write fails with IoError.
+  void FailWritesAfter(int64_t writes) { writes_before_failure_.store(writes); }
+
+ private:
+  Store() = default;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::array<rocksdb::ColumnFamilyHandle*, static_cast<int>(Cf::kCount)> handles_{};
+  std::shared_ptr<rocksdb::CompactionFilterFactory> dedupe_filter_;  // shared with RocksDB options
+  std::atomic<int64_t> writes_before_failure_{-1};
+};
+
+// Converts a RocksDB status to ours, prefixing `context`.
+Status FromRocks(const rocksdb::Status& status, std::string_view context);
+
+}  // namespace mercato
