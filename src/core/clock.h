@@ -27,7 +27,9 @@ class FakeClock final : public Clock {
   explicit FakeClock(int64_t now_micros) : now_micros_(now_micros) {}
   int64_t NowMicros() const override { return now_micros_.load(std::memory_order_relaxed); }
   void Set(int64_t now_micros) { now_micros_.store(now_micros, std::memory_order_relaxed); }
-  void Advance(int64_t delta_micros) { now_micros_.fetch_add(delta_micros, std::memory_order_relaxed); }
+  void Advance(int64_t delta_micros) {
+    now_micros_.fetch_add(delta_micros, std::memory_order_relaxed);
+  }
 
  private:
   std::atomic<int64_t> now_micros_;

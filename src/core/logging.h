@@ -29,7 +29,7 @@ class LogMessage {
 #define MERCATO_LOG_LEVEL_INFO ::mercato::LogLevel::kInfo
 #define MERCATO_LOG_LEVEL_WARNING ::mercato::LogLevel::kWarning
 #define MERCATO_LOG_LEVEL_ERROR ::mercato::LogLevel::kError
-#define LOG(level)                                                \
-  if (MERCATO_LOG_LEVEL_##level < ::mercato::MinLogLevel()) {     \
-  } else                                                          \
+#define LOG(level)                                            \
+  if (MERCATO_LOG_LEVEL_##level < ::mercato::MinLogLevel()) { \
+  } else                                                      \
     ::mercato::LogMessage(MERCATO_LOG_LEVEL_##level, __FILE__, __LINE__).stream()

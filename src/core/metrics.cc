@@ -81,7 +81,7 @@ std::vector<uint64_t> Histogram::BucketCounts() const {
 
 std::vector<double> DefaultLatencyBuckets() {
   return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-          0.025,   0.05,   0.1,     0.25,   0.5,   1.0,    2.5,    10.0};
+          0.025,   0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   10.0};
 }
 
 MetricsRegistry::Series& MetricsRegistry::FindOrAdd(const std::string& name,

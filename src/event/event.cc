@@ -4,12 +4,18 @@ namespace mercato {
 
 std::string_view EventTypeName(EventType type) {
   switch (type) {
-    case EventType::kTrack: return "track";
-    case EventType::kIdentify: return "identify";
-    case EventType::kPage: return "page";
-    case EventType::kScreen: return "screen";
-    case EventType::kGroup: return "group";
-    case EventType::kAlias: return "alias";
+    case EventType::kTrack:
+      return "track";
+    case EventType::kIdentify:
+      return "identify";
+    case EventType::kPage:
+      return "page";
+    case EventType::kScreen:
+      return "screen";
+    case EventType::kGroup:
+      return "group";
+    case EventType::kAlias:
+      return "alias";
   }
   return "track";
 }

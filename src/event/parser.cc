@@ -20,8 +20,8 @@ Result<json::value> ParseJson(std::string_view text, const IngestLimits& limits)
   options.allow_comments = false;
   options.allow_trailing_commas = false;
   boost::system::error_code ec;
-  json::value value = json::parse(json::string_view(text.data(), text.size()), ec,
-                                  json::storage_ptr(), options);
+  json::value value =
+      json::parse(json::string_view(text.data(), text.size()), ec, json::storage_ptr(), options);
   if (ec) {
     if (ec == json::error::too_deep) {
       return Status::InvalidArgument("malformed JSON: nesting deeper than " +
@@ -63,7 +63,8 @@ Status RequireObjectOrAbsent(const json::object& object, std::string_view key) {
 Status RequireStringOrAbsent(const json::object& object, std::string_view key, size_t max_bytes) {
   auto* field = object.if_contains(key);
   if (field == nullptr || field->is_null()) return Status::Ok();
-  if (!field->is_string()) return Status::InvalidArgument("'" + std::string(key) + "' must be a string");
+  if (!field->is_string())
+    return Status::InvalidArgument("'" + std::string(key) + "' must be a string");
   if (field->get_string().size() > max_bytes) {
     return Status::InvalidArgument("'" + std::string(key) + "' is longer than " +
                                    std::to_string(max_bytes) + " bytes");
@@ -167,7 +168,8 @@ Result<Event> NormalizeEvent(json::object object, std::optional<EventType> route
   RETURN_IF_ERROR(ReadTime(object, "sentAt", has_sent, sent));
   if (!has_sent && !default_sent_at.empty()) {
     auto parsed = ParseTimestamp(default_sent_at);
-    if (!parsed.ok()) return Status::InvalidArgument("batch 'sentAt': " + parsed.status().message());
+    if (!parsed.ok())
+      return Status::InvalidArgument("batch 'sentAt': " + parsed.status().message());
     has_sent = true;
     sent = *parsed;
   }
@@ -233,8 +235,7 @@ Result<Event> ParseSingleEvent(std::string_view body, EventType route_type, int6
 }
 
 Result<std::vector<Event>> ParseBatch(std::string_view body, int64_t received_at_us,
-                                      const IngestLimits& limits,
-                                      std::vector<EventError>& errors) {
+                                      const IngestLimits& limits, std::vector<EventError>& errors) {
   if (body.size() > limits.max_batch_bytes) {
     Status status = Status::PayloadTooLarge("body is " + std::to_string(body.size()) +
                                             " bytes; the batch limit is " +
@@ -256,7 +257,8 @@ Result<std::vector<Event>> ParseBatch(std::string_view body, int64_t received_at
   auto* batch = root.if_contains("batch");
   if (batch == nullptr || !batch->is_array()) return fail_body("'batch' must be an array");
   if (batch->get_array().empty()) return fail_body("'batch' is empty");
-  if (RequireObjectOrAbsent(root, "context").ok() == false) return fail_body("'context' must be an object");
+  if (RequireObjectOrAbsent(root, "context").ok() == false)
+    return fail_body("'context' must be an object");
   if (RequireObjectOrAbsent(root, "integrations").ok() == false) {
     return fail_body("'integrations' must be an object");
   }
@@ -279,7 +281,8 @@ Result<std::vector<Event>> ParseBatch(std::string_view body, int64_t received_at
   for (json::value& item : items) {
     if (!item.is_object()) {
       ++bad;
-      if (errors.size() < kMaxErrorsReported) errors.push_back({index, "event must be a JSON object"});
+      if (errors.size() < kMaxErrorsReported)
+        errors.push_back({index, "event must be a JSON object"});
       ++index;
       continue;
     }
@@ -291,8 +294,8 @@ Result<std::vector<Event>> ParseBatch(std::string_view body, int64_t received_at
         !object.contains("integrations")) {
       object["integrations"] = *shared_integrations;
     }
-    auto event = NormalizeEvent(std::move(object), std::nullopt, received_at_us, limits,
-                                default_sent_at);
+    auto event =
+        NormalizeEvent(std::move(object), std::nullopt, received_at_us, limits, default_sent_at);
     if (event.ok()) {
       events.push_back(std::move(event).value());
     } else {

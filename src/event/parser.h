@@ -1,8 +1,9 @@
 #pragma once
 // Validation and normalisation of Segment HTTP Tracking API bodies.
 //
-// Contract: a body is accepted whole or rejected whole. On success every returned Event is valid and
-// its payload is the normalised JSON text. On failure the Status says what is wrong (InvalidArgument
+// Contract: a body is accepted whole or rejected whole. On success every returned Event is valid
+// and its payload is the normalised JSON text. On failure the Status says what is wrong
+// (InvalidArgument
 // -> 400, PayloadTooLarge -> 413) and `errors` lists each bad event with its index in the batch
 // (index -1 means the body as a whole).
 //
@@ -47,8 +48,7 @@ Result<Event> ParseSingleEvent(std::string_view body, EventType route_type, int6
 
 // A /v1/batch body: {"batch": [...], "context"?, "integrations"?, "sentAt"?}.
 Result<std::vector<Event>> ParseBatch(std::string_view body, int64_t received_at_us,
-                                      const IngestLimits& limits,
-                                      std::vector<EventError>& errors);
+                                      const IngestLimits& limits, std::vector<EventError>& errors);
 
 // Validates and normalises one event object already parsed (importers and the batch parser use it).
 // `route_type` set means the route fixes the type; otherwise "type" must be in the object.

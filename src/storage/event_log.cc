@@ -26,16 +26,17 @@ Result<SyncMode> ParseSyncMode(std::string_view text) {
   if (text == "always") return SyncMode::kAlways;
   if (text == "batch") return SyncMode::kBatch;
   if (text == "none") return SyncMode::kNone;
-  return Status::InvalidArgument("--sync must be always, batch or none, not '" +
-                                 std::string(text) + "'");
+  return Status::InvalidArgument("--sync must be always, batch or none, not '" + std::string(text) +
+                                 "'");
 }
 
 EventLog::EventLog(Store& store, const EventLogOptions& options, const Clock& clock)
     : store_(store), options_(options), clock_(clock) {}
 
-Result<std::unique_ptr<EventLog>> EventLog::Open(Store& store, const EventLogOptions& options,
+Result<std::unique_ptr<EventLog>> EventLog::Open(Store& store, const EventLogOptions& requested,
                                                  const Clock& clock, MetricsRegistry* metrics) {
-  if (options.partitions == 0 || options.partitions > 4096) {
+  EventLogOptions options = requested;
+  if (options.partitions > 4096) {
     return Status::InvalidArgument("partitions must be between 1 and 4096");
   }
   // The partition count is part of the data: routing keys map to partitions through it.
@@ -43,12 +44,14 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(Store& store, const EventLogOpt
   if (stored.ok()) {
     if (stored->size() != 4) return Status::Corruption("bad stored partition count");
     uint32_t existing = GetFixed32BE(*stored);
+    if (options.partitions == 0) options.partitions = existing;
     if (existing != options.partitions) {
       return Status::InvalidArgument("the log has " + std::to_string(existing) +
                                      " partitions; it cannot be reopened with " +
                                      std::to_string(options.partitions));
     }
   } else if (stored.status().code() == StatusCode::kNotFound) {
+    if (options.partitions == 0) options.partitions = kDefaultPartitions;
     rocksdb::WriteBatch batch;
     std::string value;
     PutFixed32BE(value, options.partitions);
@@ -79,12 +82,12 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(Store& store, const EventLogOpt
         &metrics->GetCounter("mercato_events_ingested_total", "Events appended to the log");
     log->duplicate_counter_ = &metrics->GetCounter(
         "mercato_events_duplicate_total", "Events acknowledged but not stored (messageId seen)");
-    log->group_size_ = &metrics->GetHistogram(
-        "mercato_log_group_commit_requests", "Requests sharing one log write", {},
-        {1, 2, 4, 8, 16, 32, 64, 128, 256});
+    log->group_size_ = &metrics->GetHistogram("mercato_log_group_commit_requests",
+                                              "Requests sharing one log write", {},
+                                              {1, 2, 4, 8, 16, 32, 64, 128, 256});
     log->sync_latency_ = &metrics->GetHistogram("mercato_log_write_seconds",
-                                                "Latency of one group log write including sync",
-                                                {}, DefaultLatencyBuckets());
+                                                "Latency of one group log write including sync", {},
+                                                DefaultLatencyBuckets());
     EventLog* raw = log.get();
     metrics->AddGaugeCallback("mercato_log_records", "Records in the local event log", {},
                               [raw] { return static_cast<double>(raw->TotalRecords()); });
@@ -267,9 +270,8 @@ void EventLog::WriteGroup(std::vector<Request>& group) {
     sync_latency_->Observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
-  for (size_t k = 0; k < group.size(); ++k) {
-    group[k].callback(status, status.ok() ? results[k] : AppendResult{});
-  }
+  // Wake consumers before acknowledging, so that a client that saw its 2xx also sees consumers
+  // that are no longer "caught up".
   if (status.ok() && appended > 0) {
     std::function<void()> listener;
     {
@@ -277,6 +279,9 @@ void EventLog::WriteGroup(std::vector<Request>& group) {
       listener = listener_;
     }
     if (listener) listener();
+  }
+  for (size_t k = 0; k < group.size(); ++k) {
+    group[k].callback(status, status.ok() ? results[k] : AppendResult{});
   }
 }
 

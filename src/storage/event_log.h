@@ -3,8 +3,8 @@
 //
 // Appends go through one writer thread that practises group commit: every request queued while the
 // previous write was syncing is written in one WriteBatch with one fsync, and each request's
-// callback runs after that sync (SyncMode::kBatch). kAlways gives each request its own synced write;
-// kNone never syncs (benchmarks only: an acknowledged event can be lost on power failure).
+// callback runs after that sync (SyncMode::kBatch). kAlways gives each request its own synced
+// write; kNone never syncs (benchmarks only: an acknowledged event can be lost on power failure).
 //
 // Deduplication: a messageId seen within the dedupe window is acknowledged but not appended again;
 // the check and the append happen on the writer thread, so concurrent duplicates are caught too.
@@ -33,6 +33,7 @@
 namespace mercato {
 
 enum class SyncMode { kAlways, kBatch, kNone };
+inline constexpr uint32_t kDefaultPartitions = 8;
 Result<SyncMode> ParseSyncMode(std::string_view text);
 
 struct AppendItem {
@@ -54,7 +55,9 @@ struct LogRecord {
 };
 
 struct EventLogOptions {
-  uint32_t partitions = 8;  // fixed at creation; a different value on reopen is an error
+  // Fixed at creation; a different value on reopen is an error. 0 means "as stored, or
+  // kDefaultPartitions for a new log".
+  uint32_t partitions = 0;
   SyncMode sync = SyncMode::kBatch;
   int64_t dedupe_window_us = 24 * 3600 * kMicrosPerSecond;
   size_t max_queued_items = 200'000;  // beyond this AppendAsync answers ResourceExhausted

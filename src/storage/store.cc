@@ -11,7 +11,7 @@
 namespace mercato {
 namespace {
 
-constexpr const char* kCfNames[] = {"default", "log", "dedupe", "events",
+constexpr const char* kCfNames[] = {"default",    "log",      "dedupe", "events",
                                     "identities", "profiles", "meta"};
 static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
 
@@ -19,7 +19,8 @@ static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
 // so the index stays bounded without a sweeper thread.
 class DedupeExpiryFilter final : public rocksdb::CompactionFilter {
  public:
-  DedupeExpiryFilter(const Clock& clock, int64_t window_us) : clock_(clock), window_us_(window_us) {}
+  DedupeExpiryFilter(const Clock& clock, int64_t window_us)
+      : clock_(clock), window_us_(window_us) {}
   bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*,
               bool*) const override {
     if (value.size() < 8) return true;
@@ -35,7 +36,8 @@ class DedupeExpiryFilter final : public rocksdb::CompactionFilter {
 
 class DedupeExpiryFactory final : public rocksdb::CompactionFilterFactory {
  public:
-  DedupeExpiryFactory(const Clock& clock, int64_t window_us) : clock_(clock), window_us_(window_us) {}
+  DedupeExpiryFactory(const Clock& clock, int64_t window_us)
+      : clock_(clock), window_us_(window_us) {}
   std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
       const rocksdb::CompactionFilter::Context&) override {
     return std::make_unique<DedupeExpiryFilter>(clock_, window_us_);
@@ -91,7 +93,10 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status status = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
+  rocksdb::Status status =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, options.path, descriptors, &handles, &raw)
+          : rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
   if (!status.ok()) return FromRocks(status, "opening " + options.path);
   store->db_.reset(raw);
   for (size_t k = 0; k < handles.size(); ++k) store->handles_[k] = handles[k];

@@ -37,6 +37,9 @@ struct StoreOptions {
   int64_t dedupe_window_us = 24 * 3600 * kMicrosPerSecond;
   const Clock* clock = &SystemClock::Instance();
   size_t block_cache_bytes = 64 << 20;
+  // Opens without taking the lock, so a running server's data can be read (state as of the open).
+  // Writes fail.
+  bool read_only = false;
 };
 
 class Store {

@@ -7,7 +7,8 @@ namespace {
 
 TEST(MetricsTest, RendersPrometheusText) {
   MetricsRegistry registry;
-  registry.GetCounter("requests_total", "Requests", {{"route", "/v1/track"}, {"code", "200"}}).Inc(3);
+  registry.GetCounter("requests_total", "Requests", {{"route", "/v1/track"}, {"code", "200"}})
+      .Inc(3);
   registry.GetGauge("queue_depth", "Depth").Set(7);
   Histogram& h = registry.GetHistogram("latency_seconds", "Latency", {{"route", "a"}}, {0.1, 1});
   h.Observe(0.05);

@@ -25,8 +25,8 @@ TEST(TimeFormatTest, RejectsOutOfRangeAndGarbage) {
 }
 
 TEST(TimeFormatTest, FormatRoundTrips) {
-  for (int64_t micros : {int64_t{0}, int64_t{1323435000250000}, int64_t{951782400000000},
-                         int64_t{-86400000000}}) {
+  for (int64_t micros :
+       {int64_t{0}, int64_t{1323435000250000}, int64_t{951782400000000}, int64_t{-86400000000}}) {
     std::string text = FormatTimestamp(micros);
     EXPECT_EQ(*ParseTimestamp(text), micros) << text;
   }

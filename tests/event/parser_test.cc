@@ -100,8 +100,8 @@ TEST(ParserTest, BadSingleEventsAreRejectedWithAReason) {
 }
 
 TEST(ParserTest, OversizedEventIs413) {
-  std::string big = R"({"userId":"u","event":"e","properties":{"blob":")" +
-                    std::string(40 * 1024, 'x') + "\"}}";
+  std::string big =
+      R"({"userId":"u","event":"e","properties":{"blob":")" + std::string(40 * 1024, 'x') + "\"}}";
   std::vector<EventError> errors;
   auto event = ParseSingleEvent(big, EventType::kTrack, kNow, IngestLimits{}, errors);
   ASSERT_FALSE(event.ok());

@@ -52,7 +52,8 @@ class EventLogTest : public ::testing::Test {
 TEST_F(EventLogTest, AppendsAreReadBackInOffsetOrderPerPartition) {
   Open();
   std::vector<AppendItem> items;
-  for (int k = 0; k < 100; ++k) items.push_back(Item("user" + std::to_string(k % 7), "m" + std::to_string(k)));
+  for (int k = 0; k < 100; ++k)
+    items.push_back(Item("user" + std::to_string(k % 7), "m" + std::to_string(k)));
   auto result = log_->Append(std::move(items));
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->appended, 100u);
