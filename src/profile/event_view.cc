@@ -1,0 +1,82 @@
+#include "profile/event_view.h"
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <cmath>
+
+#include "core/time_format.h"
+#include "profile/keys.h"
+
+namespace mercato::profile {
+namespace json = boost::json;
+
+std::string_view StringField(const json::object* object, std::string_view key) {
+  if (object == nullptr) return {};
+  const json::value* field = object->if_contains(key);
+  if (field == nullptr || !field->is_string()) return {};
+  const json::string& text = field->get_string();
+  return std::string_view(text.data(), text.size());
+}
+
+const json::object* ObjectField(const json::object* object, std::string_view key) {
+  if (object == nullptr) return nullptr;
+  const json::value* field = object->if_contains(key);
+  return field != nullptr && field->is_object() ? &field->get_object() : nullptr;
+}
+
+bool NumberField(const json::object* object, std::string_view key, double& out) {
+  if (object == nullptr) return false;
+  const json::value* field = object->if_contains(key);
+  if (field == nullptr) return false;
+  if (field->is_double()) {
+    out = field->get_double();
+  } else if (field->is_int64()) {
+    out = static_cast<double>(field->get_int64());
+  } else if (field->is_uint64()) {
+    out = static_cast<double>(field->get_uint64());
+  } else if (field->is_string()) {
+    // Shops often send money as text ("12.50"); a string that is not wholly a number is ignored.
+    const json::string& text = field->get_string();
+    const char* begin = text.data();
+    const char* end = begin + text.size();
+    while (begin < end && *begin == ' ') ++begin;
+    if (begin < end && *begin == '+') ++begin;
+    double value = 0;
+    auto [ptr, ec] = std::from_chars(begin, end, value);
+    if (ec != std::errc() || ptr != end || begin == end) return false;
+    out = value;
+  } else {
+    return false;
+  }
+  return std::isfinite(out);
+}
+
+Result<EventView> ReadEventView(const json::value& root) {
+  if (!root.is_object()) return Status::InvalidArgument("event payload is not a JSON object");
+  const json::object& object = root.get_object();
+  EventView view;
+  auto type = EventTypeFromName(StringField(&object, "type"));
+  if (!type) return Status::InvalidArgument("event payload has no valid 'type'");
+  view.type = *type;
+  view.user_id = StringField(&object, "userId");
+  view.anonymous_id = StringField(&object, "anonymousId");
+  if (view.user_id.empty() && view.anonymous_id.empty()) {
+    return Status::InvalidArgument("event payload has neither userId nor anonymousId");
+  }
+  auto timestamp = ParseTimestamp(StringField(&object, "timestamp"));
+  if (!timestamp.ok()) return timestamp.status();
+  view.timestamp_us = *timestamp;
+  if (view.type == EventType::kAlias) view.previous_id = StringField(&object, "previousId");
+  if (view.type == EventType::kTrack) view.event_name = StringField(&object, "event");
+  if (view.type == EventType::kIdentify) view.traits = ObjectField(&object, "traits");
+  view.properties = ObjectField(&object, "properties");
+  const json::object* context = ObjectField(&object, "context");
+  view.context_traits = ObjectField(context, "traits");
+  view.device_type = StringField(ObjectField(context, "device"), "type");
+  view.country = StringField(ObjectField(context, "location"), "country");
+  view.email = NormalizeEmail(StringField(view.traits, "email"));
+  if (view.email.empty()) view.email = NormalizeEmail(StringField(view.context_traits, "email"));
+  return view;
+}
+
+}  // namespace mercato::profile

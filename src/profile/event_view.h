@@ -1,0 +1,45 @@
+#pragma once
+// EventView: the fields of a normalised event payload (docs/formats/event.md) that profiles use,
+// read once from the parsed JSON. Views point into the boost::json::value they were read from,
+// which must outlive them.
+//
+// Thread safety: pure functions.
+
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "event/event.h"
+
+namespace mercato::profile {
+
+struct EventView {
+  EventType type = EventType::kTrack;
+  std::string_view user_id;  // empty when absent
+  std::string_view anonymous_id;
+  std::string_view previous_id;  // alias only
+  std::string_view event_name;   // track only
+  int64_t timestamp_us = 0;
+  // User traits: identify's "traits" (group traits describe the group, not the user).
+  const boost::json::object* traits = nullptr;
+  const boost::json::object* context_traits = nullptr;
+  const boost::json::object* properties = nullptr;
+  std::string_view device_type;  // context.device.type
+  std::string_view country;      // context.location.country
+  std::string email;             // normalised e-mail from traits or context.traits, else empty
+};
+
+// Reads `root` (the parsed payload). InvalidArgument when it is not an object, has no valid
+// "type", neither userId nor anonymousId, or no parsable "timestamp".
+Result<EventView> ReadEventView(const boost::json::value& root);
+
+// A string member of `object` (empty when absent or not a string). `object` may be null.
+std::string_view StringField(const boost::json::object* object, std::string_view key);
+// An object member of `object` (null when absent or not an object). `object` may be null.
+const boost::json::object* ObjectField(const boost::json::object* object, std::string_view key);
+// A number member, also accepting numeric strings ("12.50"). False when absent or not numeric.
+bool NumberField(const boost::json::object* object, std::string_view key, double& out);
+
+}  // namespace mercato::profile

@@ -1,0 +1,51 @@
+#pragma once
+// ProfileBuilder: the log consumer that maintains the identity graph, customer profiles and
+// per-customer event histories (docs/formats/keys.md, docs/formats/profile.md).
+//
+// Each call to ProcessBatch reads up to `max_events` records past the persisted cursors and writes
+// every state change they cause together with the new cursor positions in one WriteBatch, so a
+// crash at any point either applies a record fully or not at all: processing is idempotent and
+// exactly-once in effect over an at-least-once log.
+//
+// Identity resolution and merge rules: profile/batch_overlay.h. Stored formats: profile/keys.h and
+// profile/profile_state.h. Metrics (when `metrics` is not null):
+// mercato_profile_events_processed_total, mercato_profile_events_skipped_total,
+// mercato_profile_batch_seconds and the gauge mercato_consumer_lag{consumer="profiles"}; the
+// registry may outlive the builder. `log` must outlive the builder.
+//
+// Thread safety: one ProfileBuilder per store, called from one thread (pipeline/ runs it); Lag()
+// is safe from any thread.
+
+#include <cstdint>
+#include <memory>
+
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "core/status.h"
+#include "storage/event_log.h"
+#include "storage/store.h"
+
+namespace mercato {
+
+class ProfileBuilder {
+ public:
+  ProfileBuilder(Store& store, const EventLog& log, const Clock& clock, MetricsRegistry* metrics);
+  ~ProfileBuilder();
+
+  // Processes up to `max_events` pending records across partitions (a fair share of the budget
+  // per partition first, then the rest). Returns how many records were consumed (0 when caught
+  // up); undecodable records are consumed, logged and counted in
+  // mercato_profile_events_skipped_total rather than stalling their partition. On error (store
+  // read or write failure, corrupt stored state) nothing of this call is stored and cursors do not
+  // move; calling again retries the same records.
+  Result<size_t> ProcessBatch(size_t max_events = 4096);
+
+  // Records not yet processed, summed over partitions (consumer lag).
+  uint64_t Lag() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mercato

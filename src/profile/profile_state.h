@@ -1,0 +1,108 @@
+#pragma once
+// ProfileState: one customer's profile in memory — identities, traits with the time each was set,
+// and the computed features — with its stored JSON form, the event fold and the merge rule.
+//
+// Stored format (profiles column family, value of key = customer id), version 1. Field order is
+// fixed: "known" comes first so that CountCustomers can classify a profile without a full parse.
+//
+//   {"known": true,                       // has at least one userId identity
+//    "v": 1,
+//    "identities": ["u:42", "a:anon-1", "e:ann@example.com"],  // identity keys (profile/keys.h)
+//    "mergedFrom": ["<customer id>", ...],                     // customers merged into this one
+//    "traits": {"<name>": {"v": <any JSON>, "t": <micros of the event that set it>}, ...},
+//    "firstSeen": <micros>, "lastSeen": <micros>,              // min / max event timestamp
+//    "counts": {"track": n, "identify": n, "page": n, "screen": n, "group": n, "alias": n},
+//    "trackEvents": {"<event name>": n, ...},                  // at most 200 distinct names
+//    "orders": n,                                              // track "Order Completed"
+//    "refunds": n,                                             // track "Order Refunded"
+//    "revenueMicros": n,                                       // net revenue in 1e-6 units
+//    "lastOrderAt": <micros> | null,
+//    "categories": {"<category>": n, ...},                     // top 20 by count
+//    "devices": {"<context.device.type>": n, ...},             // top 20 by count
+//    "countries": {"<context.location.country>": n, ...}}      // top 20 by count
+//
+// A customer merged into another is replaced by a redirect: {"mergedInto": "<customer id>"}.
+// Money is kept in integer micro-units so that sums are exact and identical after any number of
+// store round trips.
+//
+// Thread safety: a plain value; not synchronised.
+
+#include <array>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "profile/event_view.h"
+
+namespace mercato::profile {
+
+inline constexpr size_t kMaxTrackEventNames = 200;
+inline constexpr size_t kMaxStoredCategories = 20;
+inline constexpr size_t kMaxStoredDevicesOrCountries = 20;
+inline constexpr size_t kShownCategories = 5;
+// Bounds a profile document that is rewritten on every batch touching the customer; traits with
+// new names beyond this are ignored (existing ones still update).
+inline constexpr size_t kMaxTraits = 500;
+
+struct Trait {
+  boost::json::value value;
+  int64_t updated_us = 0;
+};
+
+using CountMap = std::map<std::string, uint64_t, std::less<>>;
+
+struct ProfileState {
+  std::string id;
+  std::string merged_into;  // non-empty: this record is a redirect and nothing else is meaningful
+
+  std::vector<std::string> identities;
+  std::vector<std::string> merged_from;
+  std::map<std::string, Trait, std::less<>> traits;
+
+  int64_t first_seen_us = 0;  // meaningful once events > 0
+  int64_t last_seen_us = 0;
+  std::array<uint64_t, 6> event_counts{};  // indexed by EventType
+  CountMap track_events;
+  uint64_t orders = 0;
+  uint64_t refunds = 0;
+  int64_t revenue_micros = 0;
+  std::optional<int64_t> last_order_at_us;
+  CountMap categories;
+  CountMap devices;
+  CountMap countries;
+
+  uint64_t TotalEvents() const;
+  bool HasUserId() const;
+  bool HasIdentity(std::string_view key) const;
+  void AddIdentity(std::string key);
+
+  // Folds one event into traits and features.
+  void Apply(const EventView& event);
+  // Takes over everything of `loser` (identities, traits by latest timestamp, summed features,
+  // merge history). `loser` is left unchanged; the caller turns it into a redirect.
+  void Absorb(const ProfileState& loser);
+
+  // The stored JSON (format above).
+  std::string Serialize() const;
+  static std::string SerializeRedirect(std::string_view target);
+  // Parses a stored value of customer `id`: a profile, or a redirect (merged_into set).
+  // Corruption when it is neither.
+  static Result<ProfileState> Parse(std::string_view id, std::string_view stored);
+
+  // The API document (docs/api.md "Profile", profile/profile_store.h): customerId, identities,
+  // traits, features with RFM computed against `now_us`, mergedFrom. Numbers are written in
+  // shortest decimal form (145.5, not 1.455E2).
+  std::string RenderApiJson(int64_t now_us) const;
+};
+
+// Order-independent helpers exposed for tests.
+// The revenue of an order event: properties.revenue, else properties.total, else the sum of
+// products[].price * quantity (quantity 1 when absent). nullopt when none is present.
+std::optional<double> OrderRevenue(const boost::json::object* properties);
+
+}  // namespace mercato::profile

@@ -1,0 +1,184 @@
+#include "profile/profile_store.h"
+
+#include "profile/keys.h"
+#include "profile/profile_state.h"
+
+namespace mercato {
+namespace {
+
+// Redirect chains are re-pointed on every merge, so a longer chain means corrupt state.
+constexpr int kMaxRedirectHops = 64;
+constexpr size_t kMaxPageSize = 1000;
+// Prefixes the builder writes first (profile/profile_state.h) so counting needs no parse.
+constexpr std::string_view kRedirectPrefix = "{\"mergedInto\"";
+constexpr std::string_view kKnownPrefix = "{\"known\":true";
+constexpr std::string_view kUnknownPrefix = "{\"known\":false";
+
+// One consistent view of the database for the duration of a call.
+class SnapshotRead {
+ public:
+  explicit SnapshotRead(Store& store) : store_(store), snapshot_(store.db()->GetSnapshot()) {
+    options_.snapshot = snapshot_;
+  }
+  ~SnapshotRead() { store_.db()->ReleaseSnapshot(snapshot_); }
+  SnapshotRead(const SnapshotRead&) = delete;
+  SnapshotRead& operator=(const SnapshotRead&) = delete;
+
+  // NotFound when absent.
+  Result<std::string> Get(Cf family, std::string_view key) {
+    std::string value;
+    rocksdb::Status status = store_.db()->Get(options_, store_.cf(family),
+                                              rocksdb::Slice(key.data(), key.size()), &value);
+    if (status.IsNotFound()) return Status::NotFound("not found");
+    if (!status.ok()) return FromRocks(status, "profile read");
+    return value;
+  }
+  std::unique_ptr<rocksdb::Iterator> NewIterator(Cf family) {
+    return std::unique_ptr<rocksdb::Iterator>(
+        store_.db()->NewIterator(options_, store_.cf(family)));
+  }
+
+ private:
+  Store& store_;
+  const rocksdb::Snapshot* snapshot_;
+  rocksdb::ReadOptions options_;
+};
+
+// Follows redirects from `id`; returns the live customer id and its stored profile.
+Result<std::pair<std::string, std::string>> FollowRedirects(SnapshotRead& read,
+                                                            std::string_view id) {
+  std::string current(id);
+  for (int hop = 0; hop < kMaxRedirectHops; ++hop) {
+    auto stored = read.Get(Cf::kProfiles, current);
+    if (!stored.ok()) {
+      if (stored.status().code() == StatusCode::kNotFound) {
+        return Status::NotFound("no customer '" + std::string(id) + "'");
+      }
+      return stored.status();
+    }
+    if (!std::string_view(*stored).starts_with(kRedirectPrefix)) {
+      return std::make_pair(std::move(current), std::move(stored).value());
+    }
+    ASSIGN_OR_RETURN(profile::ProfileState redirect,
+                     profile::ProfileState::Parse(current, *stored));
+    current = redirect.merged_into;
+  }
+  return Status::Corruption("redirect chain from customer " + std::string(id) + " is too long");
+}
+
+}  // namespace
+
+Result<std::string> ProfileStore::Resolve(std::string_view id) const {
+  if (id.empty()) return Status::NotFound("empty id");
+  SnapshotRead read(store_);
+  std::vector<std::string> keys = {profile::IdentityKey(profile::IdentityKind::kUserId, id),
+                                   profile::IdentityKey(profile::IdentityKind::kAnonymousId, id)};
+  if (std::string email = profile::NormalizeEmail(id); !email.empty()) {
+    keys.push_back(profile::IdentityKey(profile::IdentityKind::kEmail, email));
+  }
+  for (const std::string& key : keys) {
+    auto customer = read.Get(Cf::kIdentities, key);
+    if (customer.ok()) {
+      ASSIGN_OR_RETURN(auto live, FollowRedirects(read, *customer));
+      return std::move(live.first);
+    }
+    if (customer.status().code() != StatusCode::kNotFound) return customer.status();
+  }
+  if (!profile::IsCustomerId(id))
+    return Status::NotFound("no customer for '" + std::string(id) + "'");
+  ASSIGN_OR_RETURN(auto live, FollowRedirects(read, id));
+  return std::move(live.first);
+}
+
+Result<std::string> ProfileStore::ProfileJson(std::string_view customer_id) const {
+  SnapshotRead read(store_);
+  ASSIGN_OR_RETURN(auto live, FollowRedirects(read, customer_id));
+  ASSIGN_OR_RETURN(profile::ProfileState state,
+                   profile::ProfileState::Parse(live.first, live.second));
+  return state.RenderApiJson(clock_.NowMicros());
+}
+
+Result<EventPage> ProfileStore::Events(std::string_view customer_id, std::string_view cursor,
+                                       size_t limit) const {
+  if (limit < 1 || limit > kMaxPageSize) {
+    return Status::InvalidArgument("limit must be between 1 and " + std::to_string(kMaxPageSize));
+  }
+  std::string after;
+  if (!cursor.empty() &&
+      (cursor.size() != 2 * profile::kEventSuffixSize || !profile::HexDecode(cursor, after))) {
+    return Status::InvalidArgument("malformed events cursor");
+  }
+  SnapshotRead read(store_);
+  ASSIGN_OR_RETURN(auto live, FollowRedirects(read, customer_id));
+  const std::string& prefix = live.first;
+  // A cursor is the key suffix (time | partition | offset) of the last event returned; it stays
+  // valid when the customer is merged, since moved rows keep their suffix.
+  std::string start = prefix + after;
+  EventPage page;
+  auto it = read.NewIterator(Cf::kEvents);
+  it->Seek(start);
+  if (!after.empty() && it->Valid() && it->key() == rocksdb::Slice(start)) it->Next();
+  std::string last_suffix;
+  for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (page.events.size() == limit) {
+      page.next_cursor = profile::HexEncode(last_suffix);
+      break;
+    }
+    if (it->key().size() != prefix.size() + profile::kEventSuffixSize) {
+      return Status::Corruption("bad events key for customer " + prefix);
+    }
+    page.events.push_back(it->value().ToString());
+    last_suffix.assign(it->key().data() + prefix.size(), profile::kEventSuffixSize);
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading customer events"));
+  return page;
+}
+
+Result<ProfileStore::Counts> ProfileStore::CountCustomers() const {
+  SnapshotRead read(store_);
+  Counts counts;
+  auto it = read.NewIterator(Cf::kProfiles);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view value(it->value().data(), it->value().size());
+    if (value.starts_with(kRedirectPrefix)) continue;
+    if (value.starts_with(kKnownPrefix)) {
+      ++counts.customers;
+      ++counts.known_customers;
+    } else if (value.starts_with(kUnknownPrefix)) {
+      ++counts.customers;
+    } else {
+      // Not in the builder's canonical layout: classify it the slow way.
+      std::string_view key(it->key().data(), it->key().size());
+      ASSIGN_OR_RETURN(profile::ProfileState state, profile::ProfileState::Parse(key, value));
+      if (!state.merged_into.empty()) continue;
+      ++counts.customers;
+      if (state.HasUserId()) ++counts.known_customers;
+    }
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "counting customers"));
+  return counts;
+}
+
+Result<ProfileStore::Totals> ProfileStore::ComputeTotals(bool known_only) const {
+  SnapshotRead read(store_);
+  Totals totals;
+  auto it = read.NewIterator(Cf::kProfiles);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    std::string_view value(it->value().data(), it->value().size());
+    if (value.starts_with(kRedirectPrefix)) continue;
+    ASSIGN_OR_RETURN(profile::ProfileState state, profile::ProfileState::Parse(key, value));
+    if (!state.merged_into.empty()) continue;
+    if (known_only && !state.HasUserId()) continue;
+    ++totals.customers;
+    if (state.HasUserId()) ++totals.known_customers;
+    totals.events += state.TotalEvents();
+    totals.orders += state.orders;
+    totals.refunds += state.refunds;
+    totals.revenue_micros += state.revenue_micros;
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "computing totals"));
+  return totals;
+}
+
+}  // namespace mercato

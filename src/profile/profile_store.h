@@ -1,0 +1,76 @@
+#pragma once
+// ProfileStore: reads customer profiles and histories built by ProfileBuilder. Read-only; safe from
+// any thread (each call reads a consistent RocksDB snapshot).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "storage/store.h"
+
+namespace mercato {
+
+struct EventPage {
+  std::vector<std::string> events;  // normalised event JSON, oldest first
+  std::string next_cursor;          // empty when this is the last page
+};
+
+class ProfileStore {
+ public:
+  ProfileStore(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+  // Resolves `id` as, in order: userId, anonymousId, e-mail (case-insensitive), customer id.
+  // Returns the customer id of the (merged) customer, or NotFound.
+  Result<std::string> Resolve(std::string_view id) const;
+
+  // The profile as JSON (docs/api.md, "Profile"), following redirects of merged customers:
+  //   {"customerId": "...", "identities": [{"type": "userId"|"anonymousId"|"email", "value": ...}],
+  //    "traits": {...},
+  //    "features": {"first_seen", "last_seen" (ISO), "event_counts": {type: n},
+  //                 "events": {track event name: n}, "orders", "refunds", "revenue",
+  //                 "average_order_value", "last_order_at" (ISO|null),
+  //                 "top_categories": [{"category", "count"}] (top 5), "preferred_device",
+  //                 "preferred_country" (null when unknown),
+  //                 "rfm": {"recency_days" (days since last_order_at, 2 decimals; null
+  //                                          without orders),
+  //                         "frequency" (= orders), "monetary" (= revenue)}},
+  //    "mergedFrom": ["<customer id>", ...]}
+  // NotFound when there is no such customer; Corruption when its stored profile cannot be read.
+  Result<std::string> ProfileJson(std::string_view customer_id) const;
+
+  // Up to `limit` (1..1000) events of the customer, oldest first, starting after `cursor`
+  // (empty = from the beginning; otherwise a next_cursor of an earlier page, which stays valid
+  // when the customer is merged). InvalidArgument for a malformed cursor or limit, NotFound for an
+  // unknown customer.
+  Result<EventPage> Events(std::string_view customer_id, std::string_view cursor,
+                           size_t limit) const;
+
+  // Number of customers (profiles that were not merged into another), and of those with a userId.
+  struct Counts {
+    uint64_t customers = 0;
+    uint64_t known_customers = 0;
+  };
+  Result<Counts> CountCustomers() const;
+
+  // Totals over every live customer, or only those with a userId (a full scan that parses each
+  // profile; for reports, the stats endpoint and tests, not for request paths that need to be
+  // fast).
+  struct Totals {
+    uint64_t customers = 0;
+    uint64_t known_customers = 0;
+    uint64_t events = 0;
+    uint64_t orders = 0;
+    uint64_t refunds = 0;
+    int64_t revenue_micros = 0;  // net revenue in 1e-6 currency units
+  };
+  Result<Totals> ComputeTotals(bool known_only = false) const;
+
+ private:
+  Store& store_;
+  const Clock& clock_;
+};
+
+}  // namespace mercato
