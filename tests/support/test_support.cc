@@ -1,7 +1,10 @@
 #include "support/test_support.h"
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <thread>
 
 namespace mercato::testing {
 
@@ -41,6 +44,34 @@ std::optional<std::filesystem::path> FindDataFile(const std::string& relative,
   if (std::filesystem::exists(path)) return path;
   message = "data set missing: " + path.string() + " (set MERCATO_DATA_DIR)";
   return std::nullopt;
+}
+
+bool WaitFor(const std::function<bool()>& condition, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // poll interval, not a delay
+  }
+}
+
+std::filesystem::path SourceDir() {
+  if (const char* source = std::getenv("MERCATO_SOURCE_DIR");
+      source != nullptr && *source != '\0') {
+    return source;
+  }
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+}
+
+std::optional<std::string> RunCommand(const std::string& command) {
+  std::FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return std::nullopt;
+  std::string output;
+  char buffer[4096];
+  size_t read = 0;
+  while ((read = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, read);
+  if (pclose(pipe) != 0) return std::nullopt;
+  return output;
 }
 
 std::string MercatoBinary() {
