@@ -1,0 +1,43 @@
+# The two commands a new user runs: `make demo` and `make test` (see README.md).
+# Everything else is a building block of those two.
+
+JOBS ?= $(shell nproc)
+DEMO_DIR ?= demo-data
+DEMO_PORT ?= 8080
+
+.PHONY: all deps build build-debug test test-release test-sanitize demo bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+build-debug: deps
+	cmake --preset debug >/dev/null
+	cmake --build --preset debug -j $(JOBS)
+
+# Release build with every test, then the ASan+UBSan build with the fast tests.
+test: test-release test-sanitize
+
+test-release: build
+	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
+	ctest --preset release -j $(JOBS) --output-on-failure
+
+test-sanitize: build-debug
+	ctest --preset debug -j $(JOBS) --output-on-failure -LE slow
+
+demo: build
+	scripts/demo.sh build/release/src/cli/mercato $(DEMO_DIR) $(DEMO_PORT)
+
+bench: build
+	scripts/run-benchmarks.sh build/release
+
+format:
+	tools/check_format.sh --fix
+
+clean:
+	rm -rf build

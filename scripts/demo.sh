@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs the engine on the synthetic demo shop: generates it on first use, then serves it.
+# Usage: scripts/demo.sh MERCATO_BINARY DATA_DIR PORT
+set -euo pipefail
+BIN=${1:-build/release/src/cli/mercato}
+DIR=${2:-demo-data}
+PORT=${3:-8080}
+WRITE_KEY=demo-write-key
+READ_KEY=demo-read-key
+
+if [ ! -d "$DIR" ]; then
+  echo "== generating the demo shop (2,000 customers, 120 days) into $DIR"
+  "$BIN" generate --data-dir "$DIR" --customers 2000 --days 120 --seed 42
+fi
+SAMPLE_USER=${DEMO_SAMPLE_USER:-cust-00001}
+
+cat <<MSG
+
+== mercato demo
+  API:      http://127.0.0.1:$PORT/
+  Metrics:  http://127.0.0.1:$PORT/metrics
+  Health:   http://127.0.0.1:$PORT/healthz
+  Keys:     write key '$WRITE_KEY', read key '$READ_KEY' (demo only)
+
+Try, in another terminal:
+  curl -s -u $WRITE_KEY: -H 'Content-Type: application/json' \\
+       -d '{"userId":"$SAMPLE_USER","event":"Product Viewed","properties":{"product_id":"p-1","category":"Shoes"}}' \\
+       http://127.0.0.1:$PORT/v1/track
+  curl -s -u $READ_KEY: http://127.0.0.1:$PORT/v1/profiles/$SAMPLE_USER
+  curl -s -u $READ_KEY: 'http://127.0.0.1:$PORT/v1/profiles/$SAMPLE_USER/events?limit=5'
+  curl -s http://127.0.0.1:$PORT/metrics | grep mercato_events_ingested_total
+
+Stop with Ctrl-C. The data stays in $DIR (delete it to start over).
+
+MSG
+exec "$BIN" serve --data-dir "$DIR" --port "$PORT" --write-key "$WRITE_KEY" --read-key "$READ_KEY"

@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""Fails when a module includes a module of the same or a higher layer (docs/architecture.md).
+
+Every folder under src/ must appear in LAYERS; a module may include its own headers and those of
+strictly lower layers. Run: tools/check_layers.py [src_dir]
+"""
+import pathlib
+import re
+import sys
+
+LAYERS = {
+    "core": 0,
+    "event": 1, "storage": 1,
+    "generator": 2, "importer": 2, "privacy": 2, "profile": 2,
+    "analytics": 3, "recommend": 3,
+    "content": 4, "journey": 4, "channel": 4,
+    "pipeline": 5,
+    "server": 6,
+    "cli": 7,  # the composition root
+}
+INCLUDE = re.compile(r'^\s*#\s*include\s*"([a-z_]+)/[^"]+"', re.MULTILINE)
+
+
+def main() -> int:
+    src = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "src")
+    errors = []
+    for module_dir in sorted(p for p in src.iterdir() if p.is_dir()):
+        module = module_dir.name
+        if module not in LAYERS:
+            errors.append(f"{module_dir}: module '{module}' has no layer in tools/check_layers.py")
+            continue
+        for path in sorted(module_dir.rglob("*")):
+            if path.suffix not in (".h", ".cc"):
+                continue
+            for target in INCLUDE.findall(path.read_text(encoding="utf-8")):
+                if target == module:
+                    continue
+                if target not in LAYERS:
+                    errors.append(f"{path}: includes unknown module '{target}'")
+                elif LAYERS[target] >= LAYERS[module]:
+                    errors.append(f"{path}: layer {LAYERS[module]} module '{module}' includes "
+                                  f"'{target}' (layer {LAYERS[target]})")
+    for error in errors:
+        print(error)
+    print(f"check_layers: {len(errors)} violation(s)")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
