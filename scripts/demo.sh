@@ -12,7 +12,12 @@ if [ ! -d "$DIR" ]; then
   echo "== generating the demo shop (2,000 customers, 120 days) into $DIR"
   "$BIN" generate --data-dir "$DIR" --customers 2000 --days 120 --seed 42
 fi
-SAMPLE_USER=${DEMO_SAMPLE_USER:-cust-00001}
+# A customer of the demo shop who has signed up, to show in the examples.
+SAMPLE_USER=""
+for n in $(seq -w 0 50); do
+  if "$BIN" profile --data-dir "$DIR" "cust-000$n" >/dev/null 2>&1; then SAMPLE_USER="cust-000$n"; break; fi
+done
+SAMPLE_USER=${SAMPLE_USER:-cust-00002}
 
 cat <<MSG
 

@@ -42,8 +42,10 @@ int RunGenerate(const GenerateOptions& options) {
     return Status::Ok();
   };
   Status status = GenerateShop(shop, [&](Event&& event) -> Status {
+    // The dedupe window counts from now, not from the synthetic receivedAt (which is the event's
+    // own time), so that generating the same shop twice stores it once.
     pending.push_back(AppendItem{std::string(event.RoutingKey()), std::move(event.message_id),
-                                 event.received_at_us, std::move(event.payload)});
+                                 clock.NowMicros(), std::move(event.payload)});
     if (pending.size() >= 2000) return flush();
     return Status::Ok();
   });

@@ -49,7 +49,7 @@ Result<std::vector<ShopProduct>> ShopCatalog(const ShopOptions& options) {
 Result<std::vector<ShopCustomer>> ShopCustomers(const ShopOptions& options) {
   RETURN_IF_ERROR(Validate(options));
   std::vector<ShopCustomer> out;
-  for (CustomerSeed& seed : generator::BuildCustomers(options))
+  for (generator::CustomerSeed& seed : generator::BuildCustomers(options))
     out.push_back(std::move(seed.customer));
   return out;
 }

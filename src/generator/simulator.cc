@@ -278,7 +278,15 @@ class ShopSimulator {
       if (rng.Bernoulli(add)) {
         session.time_us += rng.UniformInt(2, 20) * kSecond + rng.UniformInt(0, 999) * 1000;
         const int64_t quantity = 1 + rng.Poisson(profile.mean_extra_quantity);
-        cart.push_back({product, quantity});
+        // Adding a product already in the cart raises its quantity; one line per product.
+        auto line = std::find_if(cart.begin(), cart.end(), [&](const CartLine& existing) {
+          return existing.product == product;
+        });
+        if (line == cart.end()) {
+          cart.push_back({product, quantity});
+        } else {
+          line->quantity += quantity;
+        }
         BeginTrack(session, "Product Added")["properties"] = ProductJson(product, quantity);
       }
     }
@@ -297,18 +305,21 @@ class ShopSimulator {
       char order_id[48];
       std::snprintf(order_id, sizeof(order_id), "ord-%05d-%d", seed.customer.index, state.orders);
       const double revenue = static_cast<double>(revenue_cents) / 100.0;
-      json::object properties({{"order_id", order_id},
-                               {"value", revenue},
-                               {"revenue", revenue},
-                               {"currency", "USD"},
-                               {"products", std::move(products)}},
-                              storage_);
       session.time_us += rng.UniformInt(10, 120) * kSecond + rng.UniformInt(0, 999) * 1000;
-      BeginTrack(session, "Checkout Started")["properties"] = properties;
+      BeginTrack(session, "Checkout Started")["properties"] = json::object({{"order_id", order_id},
+                                                                            {"value", revenue},
+                                                                            {"revenue", revenue},
+                                                                            {"currency", "USD"},
+                                                                            {"products", products}},
+                                                                           storage_);
       if (rng.Bernoulli(std::min(0.98, profile.purchase * purchase_factor))) {
         session.time_us += rng.UniformInt(30, 180) * kSecond + rng.UniformInt(0, 999) * 1000;
-        properties.erase("value");
-        BeginTrack(session, "Order Completed")["properties"] = std::move(properties);
+        BeginTrack(session, "Order Completed")["properties"] =
+            json::object({{"order_id", order_id},
+                          {"revenue", revenue},
+                          {"currency", "USD"},
+                          {"products", std::move(products)}},
+                         storage_);
         ++state.orders;
         if (profile.stops_after_first_order) state.stopped = true;
       }

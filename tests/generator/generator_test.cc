@@ -240,8 +240,10 @@ TEST_F(DefaultShopTest, OrderRevenueIsTheSumOfPriceTimesQuantity) {
     const json::array& products = properties.at("products").as_array();
     ASSERT_FALSE(products.empty());
     double sum = 0;
+    std::set<std::string> product_ids;
     for (const json::value& product : products) {
-      EXPECT_TRUE(product.at("product_id").is_string());
+      EXPECT_TRUE(product_ids.insert(std::string(product.at("product_id").as_string())).second)
+          << "one line per product: " << parsed.event->payload;
       EXPECT_TRUE(product.at("category").is_string());
       const int64_t quantity = product.at("quantity").as_int64();
       EXPECT_GE(quantity, 1);
