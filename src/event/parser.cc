@@ -4,6 +4,7 @@
 
 #include "core/id.h"
 #include "core/time_format.h"
+#include "event/json_writer.h"
 
 namespace mercato {
 namespace json = boost::json;
@@ -201,7 +202,7 @@ Result<Event> NormalizeEvent(json::object object, std::optional<EventType> route
   object["receivedAt"] = received_text;
   added += AddedBytes("receivedAt", received_text);
 
-  event.payload = json::serialize(object);
+  event.payload = SerializeJson(object);
   size_t client_bytes = event.payload.size() > added ? event.payload.size() - added : 0;
   if (client_bytes > limits.max_event_bytes) {
     return Status::PayloadTooLarge("event is " + std::to_string(client_bytes) +
