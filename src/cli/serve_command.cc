@@ -77,7 +77,10 @@ int RunServe(const ServeOptions& options) {
 
   ProfileBuilder builder(*node->store, *node->log, clock, &metrics);
   ProfileStore profiles(*node->store, clock);
-  ConsumerRunner profile_runner("profiles", [&builder] { return builder.ProcessBatch(); });
+  // Acknowledging events comes first; profiles catch up when the request path leaves CPU free.
+  constexpr int kConsumerNice = 5;
+  ConsumerRunner profile_runner(
+      "profiles", [&builder] { return builder.ProcessBatch(); }, kConsumerNice);
   node->log->SetAppendListener([&profile_runner] { profile_runner.Notify(); });
 
   Router router(&metrics);

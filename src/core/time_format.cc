@@ -123,12 +123,32 @@ std::string FormatTimestamp(int64_t micros) {
   int64_t year = 0;
   unsigned month = 0, day = 0;
   CivilFromDays(days, year, month, day);
-  char buf[128];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(year), month, day, static_cast<long long>(in_day / 3600),
-                static_cast<long long>((in_day / 60) % 60), static_cast<long long>(in_day % 60),
-                static_cast<long long>(sub_micros / 1000));
-  return buf;
+  if (year < 0 || year > 9999) {
+    // Outside what four digits hold: rare, so the slow general path is fine.
+    char wide[64];
+    std::snprintf(wide, sizeof(wide), "%lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
+                  static_cast<long long>(year), month, day, static_cast<long long>(in_day / 3600),
+                  static_cast<long long>((in_day / 60) % 60), static_cast<long long>(in_day % 60),
+                  static_cast<long long>(sub_micros / 1000));
+    return wide;
+  }
+  // Written digit by digit: this runs for every ingested event, and snprintf was a fifth of the
+  // parser's instructions.
+  char out[25] = "0000-00-00T00:00:00.000Z";
+  auto put = [&out](int position, int64_t value, int width) {
+    for (int k = width - 1; k >= 0; --k) {
+      out[position + k] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    }
+  };
+  put(0, year, 4);
+  put(5, month, 2);
+  put(8, day, 2);
+  put(11, in_day / 3600, 2);
+  put(14, (in_day / 60) % 60, 2);
+  put(17, in_day % 60, 2);
+  put(20, sub_micros / 1000, 3);
+  return std::string(out, 24);
 }
 
 }  // namespace mercato

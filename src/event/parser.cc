@@ -13,7 +13,10 @@ namespace {
 constexpr size_t kMaxErrorsReported = 50;
 
 // Parses text into a JSON value with the limits applied; Boost.JSON rejects invalid UTF-8.
-Result<json::value> ParseJson(std::string_view text, const IngestLimits& limits) {
+// `storage` (a per-request monotonic arena) must outlive the returned value and everything moved
+// out of it.
+Result<json::value> ParseJson(std::string_view text, const IngestLimits& limits,
+                              json::storage_ptr storage) {
   if (text.empty()) return Status::InvalidArgument("empty body: expected a JSON object");
   json::parse_options options;
   options.max_depth = limits.max_depth;
@@ -22,7 +25,7 @@ Result<json::value> ParseJson(std::string_view text, const IngestLimits& limits)
   options.allow_trailing_commas = false;
   boost::system::error_code ec;
   json::value value =
-      json::parse(json::string_view(text.data(), text.size()), ec, json::storage_ptr(), options);
+      json::parse(json::string_view(text.data(), text.size()), ec, std::move(storage), options);
   if (ec) {
     if (ec == json::error::too_deep) {
       return Status::InvalidArgument("malformed JSON: nesting deeper than " +
@@ -94,11 +97,10 @@ size_t AddedBytes(std::string_view key, std::string_view value) {
   return key.size() + value.size() + 6;  // quotes, colon and comma
 }
 
-}  // namespace
-
-Result<Event> NormalizeEvent(json::object object, std::optional<EventType> route_type,
-                             int64_t received_at_us, const IngestLimits& limits,
-                             std::string_view default_sent_at) {
+// NormalizeEvent with receivedAt already formatted (a batch formats it once).
+Result<Event> Normalize(json::object object, std::optional<EventType> route_type,
+                        int64_t received_at_us, std::string_view received_text,
+                        const IngestLimits& limits, std::string_view default_sent_at) {
   Event event;
   size_t added = 0;
   // type
@@ -192,14 +194,13 @@ Result<Event> NormalizeEvent(json::object object, std::optional<EventType> route
     added += AddedBytes("messageId", event.message_id);
   }
   std::string ts_text = FormatTimestamp(event.timestamp_us);
-  std::string received_text = FormatTimestamp(received_at_us);
   if (has_client_time && !has_original) {
     object["originalTimestamp"] = object["timestamp"];
     added += AddedBytes("originalTimestamp", ts_text);
   }
   if (!has_timestamp) added += AddedBytes("timestamp", ts_text);
   object["timestamp"] = ts_text;
-  object["receivedAt"] = received_text;
+  object["receivedAt"] = json::string_view(received_text.data(), received_text.size());
   added += AddedBytes("receivedAt", received_text);
 
   event.payload = SerializeJson(object);
@@ -212,6 +213,15 @@ Result<Event> NormalizeEvent(json::object object, std::optional<EventType> route
   return event;
 }
 
+}  // namespace
+
+Result<Event> NormalizeEvent(json::object object, std::optional<EventType> route_type,
+                             int64_t received_at_us, const IngestLimits& limits,
+                             std::string_view default_sent_at) {
+  return Normalize(std::move(object), route_type, received_at_us, FormatTimestamp(received_at_us),
+                   limits, default_sent_at);
+}
+
 Result<Event> ParseSingleEvent(std::string_view body, EventType route_type, int64_t received_at_us,
                                const IngestLimits& limits, std::vector<EventError>& errors) {
   if (body.size() > limits.max_event_bytes) {
@@ -221,7 +231,8 @@ Result<Event> ParseSingleEvent(std::string_view body, EventType route_type, int6
     errors.push_back({-1, status.message()});
     return status;
   }
-  auto value = ParseJson(body, limits);
+  json::monotonic_resource arena;
+  auto value = ParseJson(body, limits, &arena);
   if (!value.ok()) {
     errors.push_back({-1, value.status().message()});
     return value.status();
@@ -244,7 +255,9 @@ Result<std::vector<Event>> ParseBatch(std::string_view body, int64_t received_at
     errors.push_back({-1, status.message()});
     return status;
   }
-  auto value = ParseJson(body, limits);
+  // One arena for the whole body: the DOM is freed at once when the batch is done.
+  json::monotonic_resource arena;
+  auto value = ParseJson(body, limits, &arena);
   if (!value.ok()) {
     errors.push_back({-1, value.status().message()});
     return value.status();
@@ -273,6 +286,7 @@ Result<std::vector<Event>> ParseBatch(std::string_view body, int64_t received_at
   const json::value* shared_context = root.if_contains("context");
   const json::value* shared_integrations = root.if_contains("integrations");
 
+  const std::string received_text = FormatTimestamp(received_at_us);
   std::vector<Event> events;
   json::array& items = batch->get_array();
   events.reserve(items.size());

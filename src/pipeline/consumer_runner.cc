@@ -1,13 +1,16 @@
 #include "pipeline/consumer_runner.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <chrono>
 
 #include "core/logging.h"
 
 namespace mercato {
 
-ConsumerRunner::ConsumerRunner(std::string name, std::function<Result<size_t>()> step)
-    : name_(std::move(name)), step_(std::move(step)) {}
+ConsumerRunner::ConsumerRunner(std::string name, std::function<Result<size_t>()> step, int nice)
+    : name_(std::move(name)), step_(std::move(step)), nice_(nice) {}
 
 ConsumerRunner::~ConsumerRunner() { Stop(); }
 
@@ -39,6 +42,9 @@ void ConsumerRunner::Notify() {
 }
 
 void ConsumerRunner::Loop() {
+  if (nice_ != 0 && setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice_) != 0) {
+    LOG(WARNING) << "consumer " << name_ << ": cannot set nice " << nice_;
+  }
   // Polling as well as notification: a missed wake-up costs at most one interval.
   constexpr auto kPollInterval = std::chrono::milliseconds(200);
   auto backoff = std::chrono::milliseconds(100);

@@ -18,7 +18,9 @@ namespace mercato {
 
 class ConsumerRunner {
  public:
-  ConsumerRunner(std::string name, std::function<Result<size_t>()> step);
+  // `nice` > 0 lowers the thread's scheduling priority (Linux per-thread nice), so that under
+  // saturation the request path gets the CPU first and the consumer catches up when load drops.
+  ConsumerRunner(std::string name, std::function<Result<size_t>()> step, int nice = 0);
   ~ConsumerRunner();
 
   void Start();
@@ -35,6 +37,7 @@ class ConsumerRunner {
 
   const std::string name_;
   const std::function<Result<size_t>()> step_;
+  const int nice_;
 
   std::mutex mu_;
   std::condition_variable cv_;

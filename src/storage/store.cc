@@ -85,6 +85,10 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
     if (k == static_cast<int>(Cf::kDedupe)) {
       cf_options.compaction_filter_factory = store->dedupe_filter_;
       cf_options.compression = rocksdb::kNoCompression;
+      // Almost every lookup is for a new messageId: a memtable Bloom filter answers "absent"
+      // without walking the skiplist.
+      cf_options.memtable_whole_key_filtering = true;
+      cf_options.memtable_prefix_bloom_size_ratio = 0.05;
     }
     if (k == static_cast<int>(Cf::kLog)) {
       cf_options.write_buffer_size = 64 << 20;
