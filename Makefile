@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 DEMO_DIR ?= demo-data
 DEMO_PORT ?= 8080
 
-.PHONY: all deps build build-debug test test-release test-sanitize demo bench format clean
+.PHONY: all deps build build-debug test test-release test-sanitize lint demo bench format clean
 
 all: build
 
@@ -20,8 +20,8 @@ build-debug: deps
 	cmake --preset debug >/dev/null
 	cmake --build --preset debug -j $(JOBS)
 
-# Release build with every test, then the ASan+UBSan build with the fast tests.
-test: test-release test-sanitize
+# Release build with every test, clang-tidy, then the ASan+UBSan build with the fast tests.
+test: test-release lint test-sanitize
 
 test-release: build
 	@# `npm install` honours package-lock.json; `npm ci` trips over optional platform packages there.
@@ -30,6 +30,9 @@ test-release: build
 
 test-sanitize: build-debug
 	ctest --preset debug -j $(JOBS) --output-on-failure -LE slow
+
+lint: build
+	tools/run_clang_tidy.sh build/release
 
 demo: build
 	scripts/demo.sh build/release/src/cli/mercato $(DEMO_DIR) $(DEMO_PORT)

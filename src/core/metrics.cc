@@ -155,8 +155,10 @@ std::string MetricsRegistry::RenderPrometheus() const {
           out += name + "_bucket" + RenderLabels(series.labels, "le=\"" + le + "\"") + " " +
                  std::to_string(cumulative) + "\n";
         }
-        out += name + "_sum" + label_text + " " + FormatNumber(h.Sum()) + "\n";
-        out += name + "_count" + label_text + " " + std::to_string(cumulative) + "\n";
+        out.append(name).append("_sum").append(label_text).append(" ");
+        out.append(FormatNumber(h.Sum())).append("\n");
+        out.append(name).append("_count").append(label_text).append(" ");
+        out.append(std::to_string(cumulative)).append("\n");
       }
     }
   }

@@ -43,7 +43,8 @@ std::vector<std::pair<std::string_view, uint64_t>> TopN(const CountMap& counts, 
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   };
   if (entries.size() > limit) {
-    std::partial_sort(entries.begin(), entries.begin() + limit, entries.end(), by_count);
+    std::partial_sort(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(limit),
+                      entries.end(), by_count);
     entries.resize(limit);
   } else {
     std::sort(entries.begin(), entries.end(), by_count);

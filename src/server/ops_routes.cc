@@ -6,20 +6,21 @@
 namespace mercato {
 
 void RegisterOpsRoutes(Router& router, MetricsRegistry& metrics, std::function<bool()> ready) {
-  router.Add("GET", "/healthz", "/healthz", [](HttpRequest&&, Responder respond) {
+  router.Add("GET", "/healthz", "/healthz", [](HttpRequest&&, const Responder& respond) {
     respond(JsonResponse(200, "{\"status\":\"ok\"}"));
   });
-  router.Add("GET", "/readyz", "/readyz", [ready](HttpRequest&&, Responder respond) {
-    if (ready()) return respond(JsonResponse(200, "{\"status\":\"ready\"}"));
-    respond(ErrorResponse(Status::Unavailable("not ready")));
-  });
-  router.Add("GET", "/metrics", "/metrics", [&metrics](HttpRequest&&, Responder respond) {
+  router.Add("GET", "/readyz", "/readyz",
+             [ready = std::move(ready)](HttpRequest&&, const Responder& respond) {
+               if (ready()) return respond(JsonResponse(200, "{\"status\":\"ready\"}"));
+               respond(ErrorResponse(Status::Unavailable("not ready")));
+             });
+  router.Add("GET", "/metrics", "/metrics", [&metrics](HttpRequest&&, const Responder& respond) {
     HttpResponse response;
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
     response.body = metrics.RenderPrometheus();
     respond(std::move(response));
   });
-  router.Add("GET", "/", "/", [](HttpRequest&&, Responder respond) {
+  router.Add("GET", "/", "/", [](HttpRequest&&, const Responder& respond) {
     respond(JsonResponse(
         200,
         "{\"name\":\"mercato\",\"api\":\"v1\",\"docs\":\"docs/api.md\",\"endpoints\":["

@@ -22,7 +22,7 @@ Result<size_t> ParseLimit(const std::string& text) {
 }
 
 void HandleProfile(const ProfileStore& profiles, const KeyRing& keys, HttpRequest&& request,
-                   Responder respond) {
+                   const Responder& respond) {
   Status auth = keys.Authorize(request.authorization, Scope::kRead);
   if (!auth.ok()) return respond(ErrorResponse(auth));
   std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
@@ -70,7 +70,7 @@ std::string MicrosToDecimal(int64_t micros) {
 }
 
 void HandleStats(const ProfileStore& profiles, const KeyRing& keys, HttpRequest&& request,
-                 Responder respond) {
+                 const Responder& respond) {
   Status auth = keys.Authorize(request.authorization, Scope::kRead);
   if (!auth.ok()) return respond(ErrorResponse(auth));
   std::string known = request.QueryParam("known");
@@ -91,12 +91,12 @@ void HandleStats(const ProfileStore& profiles, const KeyRing& keys, HttpRequest&
 
 void RegisterProfileRoutes(Router& router, const ProfileStore& profiles, const KeyRing& keys) {
   router.Add("GET", "/v1/stats", "/v1/stats",
-             [&profiles, &keys](HttpRequest&& request, Responder respond) {
-               HandleStats(profiles, keys, std::move(request), std::move(respond));
+             [&profiles, &keys](HttpRequest&& request, const Responder& respond) {
+               HandleStats(profiles, keys, std::move(request), respond);
              });
   router.Add("GET", std::string(kPrefix) + "*", "/v1/profiles/{id}",
-             [&profiles, &keys](HttpRequest&& request, Responder respond) {
-               HandleProfile(profiles, keys, std::move(request), std::move(respond));
+             [&profiles, &keys](HttpRequest&& request, const Responder& respond) {
+               HandleProfile(profiles, keys, std::move(request), respond);
              });
 }
 
