@@ -55,11 +55,7 @@ int RunGenerate(const GenerateOptions& options) {
   std::printf("generated %llu events (%llu already present)\n",
               static_cast<unsigned long long>(appended),
               static_cast<unsigned long long>(duplicates));
-  auto processed = ProcessProfilesToEnd(*node->store, *node->log, clock);
-  if (!processed.ok()) return fail(processed.status());
-  std::printf("profiles updated from %llu log records\n",
-              static_cast<unsigned long long>(*processed));
-  return 0;
+  return ProcessProfilesAndReport(*node->store, *node->log, clock, "mercato generate");
 }
 
 }  // namespace mercato::cli

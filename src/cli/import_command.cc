@@ -48,13 +48,8 @@ int RunImport(const ImportOptions& options) {
     std::printf("  ... and %llu more bad rows\n",
                 static_cast<unsigned long long>(report->bad_rows - report->bad_row_samples.size()));
   }
-  if (options.process) {
-    auto processed = ProcessProfilesToEnd(*node->store, *node->log, clock);
-    if (!processed.ok()) return fail(processed.status());
-    std::printf("profiles updated from %llu log records\n",
-                static_cast<unsigned long long>(*processed));
-  }
-  return 0;
+  if (!options.process) return 0;
+  return ProcessProfilesAndReport(*node->store, *node->log, clock, "mercato import");
 }
 
 }  // namespace mercato::cli

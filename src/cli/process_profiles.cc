@@ -1,5 +1,7 @@
 #include "cli/process_profiles.h"
 
+#include <cstdio>
+
 #include "profile/profile_builder.h"
 
 namespace mercato::cli {
@@ -12,6 +14,18 @@ Result<uint64_t> ProcessProfilesToEnd(Store& store, const EventLog& log, const C
     if (done == 0) return total;
     total += done;
   }
+}
+
+int ProcessProfilesAndReport(Store& store, const EventLog& log, const Clock& clock,
+                             const char* command) {
+  auto processed = ProcessProfilesToEnd(store, log, clock);
+  if (!processed.ok()) {
+    std::fprintf(stderr, "%s: %s\n", command, processed.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("profiles updated from %llu log records\n",
+              static_cast<unsigned long long>(*processed));
+  return 0;
 }
 
 }  // namespace mercato::cli

@@ -11,4 +11,9 @@ namespace mercato::cli {
 // Returns the number of records processed.
 Result<uint64_t> ProcessProfilesToEnd(Store& store, const EventLog& log, const Clock& clock);
 
+// ProcessProfilesToEnd, then prints how many records updated profiles (or the error, prefixed with
+// `command`). Returns the process exit code.
+int ProcessProfilesAndReport(Store& store, const EventLog& log, const Clock& clock,
+                             const char* command);
+
 }  // namespace mercato::cli

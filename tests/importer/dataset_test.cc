@@ -17,36 +17,17 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
-// tests/tools/online_retail_reference.py: from MERCATO_SOURCE_DIR (set by CTest), else next to
-// this source file.
+// tests/tools/online_retail_reference.py, computed independently of the importer.
 std::string ReferenceScript() {
-  if (const char* source = std::getenv("MERCATO_SOURCE_DIR");
-      source != nullptr && *source != '\0') {
-    return std::string(source) + "/tests/tools/online_retail_reference.py";
-  }
-  return (std::filesystem::path(__FILE__).parent_path().parent_path() / "tools" /
-          "online_retail_reference.py")
-      .string();
-}
-
-// Runs a command and returns its standard output, or nullopt when it fails.
-std::optional<std::string> RunCommand(const std::string& command) {
-  std::FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return std::nullopt;
-  std::string output;
-  char buffer[4096];
-  size_t read;
-  while ((read = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, read);
-  if (pclose(pipe) != 0) return std::nullopt;
-  return output;
+  return (testing::SourceDir() / "tests" / "tools" / "online_retail_reference.py").string();
 }
 
 class DatasetImportTest : public ImportTest {};
 
 TEST_F(DatasetImportTest, OnlineRetailMatchesAnIndependentReference) {
   REQUIRE_DATA_FILE(path, "online_retail/online_retail_I_from_spark_guide_by_day.csv");
-  auto reference_text =
-      RunCommand("python3 '" + ReferenceScript() + "' '" + path.string() + "' 2>/dev/null");
+  auto reference_text = testing::RunCommand("python3 '" + ReferenceScript() + "' '" +
+                                            path.string() + "' 2>/dev/null");
   ASSERT_TRUE(reference_text.has_value()) << "running " << ReferenceScript() << " failed";
   const json::object reference = json::parse(*reference_text).as_object();
 
