@@ -20,7 +20,7 @@ namespace {
 
 constexpr char kKey[] = "crash-admin-key";
 constexpr int kClients = 4;
-constexpr int kKills = 5;
+constexpr int kKills = 8;
 
 std::vector<std::string> ServeArgs(const std::string& data_dir) {
   return {"--data-dir", data_dir, "--admin-key", kKey, "--threads", "2"};
