@@ -12,10 +12,13 @@ if [ ! -d "$DIR" ]; then
   echo "== generating the demo shop (2,000 customers, 120 days) into $DIR"
   "$BIN" generate --data-dir "$DIR" --customers 2000 --days 120 --seed 42
 fi
-# A customer of the demo shop who has signed up, to show in the examples.
+# A customer of the demo shop who has signed up and ordered, to show in the examples.
 SAMPLE_USER=""
-for n in $(seq -w 0 50); do
-  if "$BIN" profile --data-dir "$DIR" "cust-000$n" >/dev/null 2>&1; then SAMPLE_USER="cust-000$n"; break; fi
+for n in $(seq -w 0 99); do
+  if "$BIN" profile --data-dir "$DIR" "cust-000$n" 2>/dev/null | grep -q '"orders":[1-9]'; then
+    SAMPLE_USER="cust-000$n"
+    break
+  fi
 done
 SAMPLE_USER=${SAMPLE_USER:-cust-00002}
 
