@@ -164,6 +164,20 @@ TEST_F(ServerTest, OpsEndpointsAndMetrics) {
   EXPECT_NE(text.find("mercato_consumer_lag{consumer=\"profiles\"}"), std::string::npos);
 }
 
+TEST_F(ServerTest, ClientsCannotCreateMetricSeries) {
+  HttpClient http(server_.port());
+  for (const char* method : {"FROB", "BREW"}) {
+    std::string raw = http.SendRaw(std::string(method) + " /no/such/path/" + method +
+                                   " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_NE(raw.find("HTTP/1.1 404"), std::string::npos) << method << ": " << raw;
+  }
+  std::string text = http.Get("/metrics").body;
+  EXPECT_NE(text.find("route=\"unmatched\",method=\"other\",code=\"404\"} 2"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("FROB"), std::string::npos);
+  EXPECT_EQ(text.find("/no/such/path"), std::string::npos);
+}
+
 TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   HttpClient http(server_.port());
   for (int k = 0; k < 50; ++k) {
