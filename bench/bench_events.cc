@@ -67,7 +67,7 @@ PatchableBody Finish(std::string text) {
   for (size_t pos = 0; pos < text.size();) {
     if (text[pos] == kCounterMark) {
       body.message_id_offsets.push_back(pos);
-      WriteFixedDecimal(&text[pos], kCounterDigits, 0);
+      WriteMessageCounter(&text[pos], 0);
       pos += kCounterDigits;
     } else if (text[pos] == kUserMark) {
       body.user_id_offsets.push_back(pos);
@@ -82,6 +82,19 @@ PatchableBody Finish(std::string text) {
 }
 
 }  // namespace
+
+void WriteMessageCounter(char* out, uint64_t counter) {
+  // splitmix64's finaliser: a bijection on 64-bit values.
+  uint64_t z = counter + 0x9e3779b97f4a7c15ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (size_t pos = kCounterDigits; pos > 0; --pos) {
+    out[pos - 1] = kHex[z & 15];
+    z >>= 4;
+  }
+}
 
 void WriteFixedDecimal(char* out, size_t width, uint64_t value) {
   for (size_t pos = width; pos > 0; --pos) {
@@ -108,7 +121,7 @@ PatchableBody MakeTrackBody(uint64_t run_nonce, uint64_t seed) {
 std::string MakeEventText(uint64_t run_nonce, uint64_t counter, uint64_t user, uint64_t seed) {
   PatchableBody body = Finish(EventTemplate(run_nonce, seed, /*track_only=*/false));
   for (size_t offset : body.message_id_offsets) {
-    WriteFixedDecimal(&body.text[offset], kCounterDigits, counter);
+    WriteMessageCounter(&body.text[offset], counter);
   }
   for (size_t offset : body.user_id_offsets) {
     WriteFixedDecimal(&body.text[offset], kUserDigits, user);
@@ -120,7 +133,7 @@ void Patch(const PatchableBody& body, char* base, uint64_t first_counter, Rng& r
            uint64_t users) {
   uint64_t counter = first_counter;
   for (size_t offset : body.message_id_offsets) {
-    WriteFixedDecimal(base + offset, kCounterDigits, counter++);
+    WriteMessageCounter(base + offset, counter++);
   }
   for (size_t offset : body.user_id_offsets) {
     WriteFixedDecimal(base + offset, kUserDigits, rng.Uniform(users));

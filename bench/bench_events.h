@@ -16,7 +16,7 @@
 
 namespace mercato::bench {
 
-inline constexpr size_t kCounterDigits = 14;  // messageId counter: 10^14 events per run
+inline constexpr size_t kCounterDigits = 16;  // messageId counter, scrambled, in hex
 inline constexpr size_t kUserDigits = 8;
 inline constexpr uint64_t kDefaultUsers = 200'000;
 
@@ -44,6 +44,11 @@ struct PatchableBody {
 
 // Writes `value` as exactly `width` zero-padded decimal digits (the high digits are dropped).
 void WriteFixedDecimal(char* out, size_t width, uint64_t value);
+
+// Writes the messageId part for `counter` as kCounterDigits hex digits of a bijective scramble of
+// it: ids stay unique but arrive in random order, like the UUIDs real SDKs send (sequential ids
+// would make the dedupe index's inserts unrealistically cheap).
+void WriteMessageCounter(char* out, uint64_t counter);
 
 // A /v1/batch body of `events` events of mixed kinds (track, identify, page). `run_nonce` goes
 // into every messageId so that two runs against one store never collide.
