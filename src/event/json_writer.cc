@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <cmath>
 
 namespace mercato {
 namespace {
@@ -56,72 +57,79 @@ void AppendNumber(std::string& out, Number number) {
 
 }  // namespace
 
-void AppendJson(std::string& out, const boost::json::value& value) {
+bool AppendJson(std::string& out, const boost::json::value& value) {
   switch (value.kind()) {
     case boost::json::kind::null:
       out += "null";
-      return;
+      return true;
     case boost::json::kind::bool_:
       out += value.get_bool() ? "true" : "false";
-      return;
+      return true;
     case boost::json::kind::int64:
       AppendNumber(out, value.get_int64());
-      return;
+      return true;
     case boost::json::kind::uint64:
       AppendNumber(out, value.get_uint64());
-      return;
+      return true;
     case boost::json::kind::double_: {
       double number = value.get_double();
+      if (!std::isfinite(number)) {
+        out += "null";
+        return false;
+      }
       size_t start = out.size();
       AppendNumber(out, number);
       // "1e+20" and "5" are valid JSON, but a double that prints like an integer would read back
       // as an integer; keep it a double.
       if (out.find_first_of(".eE", start) == std::string::npos) out += ".0";
-      return;
+      return true;
     }
     case boost::json::kind::string:
       AppendString(out, std::string_view(value.get_string()));
-      return;
+      return true;
     case boost::json::kind::array: {
       out.push_back('[');
       bool first = true;
+      bool finite = true;
       for (const auto& item : value.get_array()) {
         if (!first) out.push_back(',');
         first = false;
-        AppendJson(out, item);
+        finite &= AppendJson(out, item);
       }
       out.push_back(']');
-      return;
+      return finite;
     }
     case boost::json::kind::object:
-      AppendJson(out, value.get_object());
-      return;
+      return AppendJson(out, value.get_object());
   }
+  return true;
 }
 
-void AppendJson(std::string& out, const boost::json::object& object) {
+bool AppendJson(std::string& out, const boost::json::object& object) {
   out.push_back('{');
   bool first = true;
+  bool finite = true;
   for (const auto& member : object) {
     if (!first) out.push_back(',');
     first = false;
     AppendString(out, std::string_view(member.key()));
     out.push_back(':');
-    AppendJson(out, member.value());
+    finite &= AppendJson(out, member.value());
   }
   out.push_back('}');
+  return finite;
 }
 
 std::string SerializeJson(const boost::json::value& value) {
   std::string out;
-  AppendJson(out, value);
+  (void)AppendJson(out, value);  // non-finite numbers become null, as documented
   return out;
 }
 
 std::string SerializeJson(const boost::json::object& object) {
   std::string out;
   out.reserve(512);
-  AppendJson(out, object);
+  (void)AppendJson(out, object);
   return out;
 }
 

@@ -12,8 +12,10 @@
 
 namespace mercato {
 
-void AppendJson(std::string& out, const boost::json::value& value);
-void AppendJson(std::string& out, const boost::json::object& object);
+// Returns false when the value holds a number that is not finite (Boost.JSON parses 1e400 as
+// infinity); such a number is written as null, and callers that store the text must reject it.
+bool AppendJson(std::string& out, const boost::json::value& value);
+bool AppendJson(std::string& out, const boost::json::object& object);
 std::string SerializeJson(const boost::json::value& value);
 std::string SerializeJson(const boost::json::object& object);
 

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/clock.h"
 #include "core/id.h"
 #include "core/time_format.h"
 #include "event/json_writer.h"
@@ -187,6 +188,13 @@ Result<Event> Normalize(json::object object, std::optional<EventType> route_type
     event.timestamp_us = received_at_us;
   }
   event.received_at_us = received_at_us;
+  // Skew correction can move a time outside what ISO-8601 years 0000-9999 express.
+  static const int64_t kMinTimestamp = DaysFromCivil(0, 1, 1) * kMicrosPerDay;
+  static const int64_t kMaxTimestamp = DaysFromCivil(10000, 1, 1) * kMicrosPerDay - 1;
+  if (event.timestamp_us < kMinTimestamp || event.timestamp_us > kMaxTimestamp) {
+    return Status::InvalidArgument(
+        "'timestamp' is outside years 0000-9999 after clock-skew correction from 'sentAt'");
+  }
 
   if (event.message_id.empty()) {
     event.message_id = NewUuid();
@@ -203,7 +211,10 @@ Result<Event> Normalize(json::object object, std::optional<EventType> route_type
   object["receivedAt"] = json::string_view(received_text.data(), received_text.size());
   added += AddedBytes("receivedAt", received_text);
 
-  event.payload = SerializeJson(object);
+  event.payload.reserve(512);
+  if (!AppendJson(event.payload, object)) {
+    return Status::InvalidArgument("a number is too large to be represented (e.g. 1e400)");
+  }
   size_t client_bytes = event.payload.size() > added ? event.payload.size() - added : 0;
   if (client_bytes > limits.max_event_bytes) {
     return Status::PayloadTooLarge("event is " + std::to_string(client_bytes) +
@@ -286,6 +297,22 @@ Result<std::vector<Event>> ParseBatch(std::string_view body, int64_t received_at
   const json::value* shared_context = root.if_contains("context");
   const json::value* shared_integrations = root.if_contains("integrations");
 
+  // Batch-level context and integrations are copied into every message lacking its own. Bound
+  // the expansion: a large shared context times many tiny messages must not multiply memory.
+  size_t shared_bytes = 0;
+  for (const json::value* shared : {shared_context, shared_integrations}) {
+    if (shared != nullptr && shared->is_object()) shared_bytes += SerializeJson(*shared).size();
+  }
+  if (shared_bytes > limits.max_event_bytes) {
+    Status status = Status::PayloadTooLarge(
+        "the batch's shared context and integrations are " + std::to_string(shared_bytes) +
+        " bytes; the limit for one event is " + std::to_string(limits.max_event_bytes));
+    errors.push_back({-1, status.message()});
+    return status;
+  }
+  const size_t max_expanded_bytes = 2 * limits.max_batch_bytes;
+  size_t expanded_bytes = 0;
+
   const std::string received_text = FormatTimestamp(received_at_us);
   std::vector<Event> events;
   json::array& items = batch->get_array();
@@ -302,6 +329,17 @@ Result<std::vector<Event>> ParseBatch(std::string_view body, int64_t received_at
       continue;
     }
     json::object& object = item.get_object();
+    if (shared_bytes > 0) {
+      expanded_bytes += shared_bytes;
+      if (expanded_bytes > max_expanded_bytes) {
+        Status status = Status::PayloadTooLarge(
+            "the batch's shared context copied into its " + std::to_string(items.size()) +
+            " messages exceeds " + std::to_string(max_expanded_bytes) + " bytes");
+        errors.clear();
+        errors.push_back({-1, status.message()});
+        return status;
+      }
+    }
     if (shared_context && shared_context->is_object() && !object.contains("context")) {
       object["context"] = *shared_context;
     }
@@ -309,8 +347,8 @@ Result<std::vector<Event>> ParseBatch(std::string_view body, int64_t received_at
         !object.contains("integrations")) {
       object["integrations"] = *shared_integrations;
     }
-    auto event =
-        NormalizeEvent(std::move(object), std::nullopt, received_at_us, limits, default_sent_at);
+    auto event = Normalize(std::move(object), std::nullopt, received_at_us, received_text, limits,
+                           default_sent_at);
     if (event.ok()) {
       events.push_back(std::move(event).value());
     } else {

@@ -148,5 +148,42 @@ TEST(ParserTest, BatchLimits) {
   EXPECT_EQ(empty.status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(ParserTest, NumbersBeyondDoubleAreRejected) {
+  std::vector<EventError> errors;
+  auto event = ParseSingleEvent(R"({"userId":"u","event":"e","properties":{"price":1e400}})",
+                                EventType::kTrack, kNow, IngestLimits{}, errors);
+  ASSERT_FALSE(event.ok());
+  EXPECT_EQ(event.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(event.status().message().find("too large"), std::string::npos);
+}
+
+TEST(ParserTest, SkewCorrectionOutsideRepresentableYearsIsRejected) {
+  std::vector<EventError> errors;
+  auto event = ParseSingleEvent(
+      R"({"userId":"u","event":"e","timestamp":"0001-01-01T00:00:00Z","sentAt":"9999-12-31T00:00:00Z"})",
+      EventType::kTrack, kNow, IngestLimits{}, errors);
+  ASSERT_FALSE(event.ok());
+  EXPECT_NE(event.status().message().find("0000-9999"), std::string::npos);
+}
+
+TEST(ParserTest, SharedContextCannotMultiplyABatch) {
+  // 2 KB of shared context copied into 20,000 tiny messages would be 40 MB.
+  std::string body = R"({"context":{"blob":")" + std::string(2000, 'c') + R"("},"batch":[)";
+  for (int k = 0; k < 20000; ++k) body += (k ? "," : "") + std::string("{}");
+  body += "]}";
+  std::vector<EventError> errors;
+  auto events = ParseBatch(body, kNow, IngestLimits{}, errors);
+  ASSERT_FALSE(events.ok());
+  EXPECT_EQ(events.status().code(), StatusCode::kPayloadTooLarge);
+  ASSERT_EQ(errors.size(), 1u);
+
+  errors.clear();
+  std::string huge_context = R"({"context":{"blob":")" + std::string(40000, 'c') +
+                             R"("},"batch":[{"type":"track","userId":"u","event":"e"}]})";
+  auto rejected = ParseBatch(huge_context, kNow, IngestLimits{}, errors);
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.status().code(), StatusCode::kPayloadTooLarge);
+}
+
 }  // namespace
 }  // namespace mercato

@@ -39,6 +39,9 @@ std::vector<BadRequest> Cases() {
                   std::string(7000, 'z') + "\"}}";
   }
   huge_batch += "]}";
+  std::string amplified = R"({"context":{"blob":")" + std::string(20000, 'c') + R"("},"batch":[)";
+  for (int k = 0; k < 30000; ++k) amplified += (k ? "," : "") + std::string("{}");
+  amplified += "]}";
   std::string truncated_gzip = *Gzip(R"({"userId":"u","event":"e"})");
   truncated_gzip.resize(truncated_gzip.size() / 2);
   return {
@@ -97,6 +100,9 @@ std::vector<BadRequest> Cases() {
       {"batch one bad of two", "/v1/batch",
        R"({"batch":[{"type":"track","userId":"u","event":"ok"},{"type":"track","userId":"u"}]})",
        auth, "", 400, "event"},
+      {"number beyond double", "/v1/track", R"({"userId":"u","event":"e","properties":{"x":-1e999}})", auth, "", 400, "too large"},
+      {"timestamp beyond year 9999 after skew", "/v1/track", R"({"userId":"u","event":"e","timestamp":"0001-01-01T00:00:00Z","sentAt":"9999-12-31T00:00:00Z"})", auth, "", 400, "0000-9999"},
+      {"shared context multiplied", "/v1/batch", amplified, auth, "", 413, "shared context"},
       {"unsupported encoding", "/v1/track", R"({"userId":"u","event":"e"})", auth, "br", 400,
        "Content-Encoding"},
       {"truncated gzip", "/v1/track", truncated_gzip, auth, "gzip", 400, "gzip"},
