@@ -122,9 +122,11 @@ int RunServe(const ServeOptions& options) {
   sigwait(&stop_signals, &signal_number);
   LOG(INFO) << "signal " << signal_number << " received; stopping";
   ready.store(false);
-  // Stop in reverse: no new requests, then answer what is queued, then consumers.
-  server.Stop();
+  // Stop in reverse: no new connections, then write and answer what the log has queued (the
+  // answers still reach their clients), then let connections drain, then consumers.
+  server.StopAccepting();
   node->log->Stop();
+  server.Stop(/*drain_ms=*/2000);
   profile_runner.Stop();
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -26,15 +27,22 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr std::string_view kServerHeader = "mercato";
-constexpr std::string_view kBusyResponse =
-    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 60\r\n"
-    "Connection: close\r\n\r\n"
-    "{\"success\":false,\"error\":\"too many connections; retry later\"}";
+// The answer to a connection over the limit, built once with its exact Content-Length.
+const std::string& BusyResponse() {
+  static const std::string response = [] {
+    const std::string body = "{\"success\":false,\"error\":\"too many connections; retry later\"}";
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+           "Retry-After: 1\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  }();
+  return response;
+}
 
 struct Shared {
   HttpServerOptions options;
   Handler handler;
   std::atomic<size_t> connections{0};
+  std::atomic<bool> stopping{false};  // connections close after their current response
   Counter* rejected = nullptr;
 };
 
@@ -134,11 +142,13 @@ class Session : public std::enable_shared_from_this<Session> {
     out->body() = std::move(response.body);
     out->prepare_payload();
     stream_.expires_after(std::chrono::milliseconds(shared_.options.body_timeout_ms));
-    http::async_write(stream_, *out,
-                      [self = shared_from_this(), out](beast::error_code ec, size_t) {
-                        if (ec || !out->keep_alive()) return self->Close();
-                        self->ReadHeader();
-                      });
+    http::async_write(
+        stream_, *out, [self = shared_from_this(), out](beast::error_code ec, size_t) {
+          if (ec || !out->keep_alive() || self->shared_.stopping.load(std::memory_order_relaxed)) {
+            return self->Close();
+          }
+          self->ReadHeader();
+        });
   }
 
   void Close() {
@@ -193,12 +203,25 @@ class HttpServer::Impl {
     return Status::Ok();
   }
 
-  void Stop() {
-    if (stopped_.exchange(true)) return;
+  void StopAccepting() {
+    if (shared_.stopping.exchange(true)) return;
     net::post(acceptor_.get_executor(), [this] {
       beast::error_code ignored;
       acceptor_.close(ignored);
+      retry_timer_.cancel();
     });
+  }
+
+  void Stop(int64_t drain_ms) {
+    if (stopped_.exchange(true)) return;
+    StopAccepting();
+    // Let responses already on their way (answers of the log's last group) reach their clients;
+    // idle keep-alive connections are cut when the deadline passes.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
+    while (shared_.connections.load() > 0 && std::chrono::steady_clock::now() < deadline &&
+           !threads_.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // shutdown only
+    }
     ioc_.stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
@@ -211,8 +234,15 @@ class HttpServer::Impl {
     acceptor_.async_accept(
         net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
           if (ec) {
-            if (ec == net::error::operation_aborted) return;
-            LOG(WARNING) << "accept failed: " << ec.message();
+            if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+            // Out of descriptors (EMFILE) and the like: the pending connection stays in the
+            // backlog, so retrying at once would spin. Wait, then accept again.
+            LOG(WARNING) << "accept failed: " << ec.message() << "; retrying in 100 ms";
+            retry_timer_.expires_after(std::chrono::milliseconds(100));
+            retry_timer_.async_wait([this](beast::error_code wait_ec) {
+              if (!wait_ec && acceptor_.is_open()) Accept();
+            });
+            return;
           } else {
             beast::error_code ignored;
             socket.set_option(tcp::no_delay(true), ignored);
@@ -221,7 +251,7 @@ class HttpServer::Impl {
               shared_.connections.fetch_sub(1, std::memory_order_relaxed);
               if (shared_.rejected != nullptr) shared_.rejected->Inc();
               auto rejected = std::make_shared<tcp::socket>(std::move(socket));
-              net::async_write(*rejected, net::buffer(kBusyResponse.data(), kBusyResponse.size()),
+              net::async_write(*rejected, net::buffer(BusyResponse()),
                                [rejected](beast::error_code, size_t) {
                                  beast::error_code ignored_close;
                                  rejected->shutdown(tcp::socket::shutdown_both, ignored_close);
@@ -239,6 +269,7 @@ class HttpServer::Impl {
   Shared shared_;
   net::io_context ioc_;
   tcp::acceptor acceptor_;
+  net::steady_timer retry_timer_{acceptor_.get_executor()};  // used on the acceptor's strand
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};
@@ -246,9 +277,10 @@ class HttpServer::Impl {
 
 HttpServer::HttpServer(HttpServerOptions options, Handler handler, MetricsRegistry* metrics)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), metrics)) {}
-HttpServer::~HttpServer() { Stop(); }
+HttpServer::~HttpServer() { Stop(0); }
 Status HttpServer::Start() { return impl_->Start(); }
-void HttpServer::Stop() { impl_->Stop(); }
+void HttpServer::StopAccepting() { impl_->StopAccepting(); }
+void HttpServer::Stop(int64_t drain_ms) { impl_->Stop(drain_ms); }
 uint16_t HttpServer::port() const { return impl_->port(); }
 
 }  // namespace mercato

@@ -8,8 +8,10 @@
 // its headers within header_timeout (this includes keep-alive idle time) or its body within
 // body_timeout is closed. Connections beyond max_connections are answered 503 and closed.
 //
-// Thread safety: Start/Stop from one thread. Stop() stops accepting, closes connections and joins
-// the pool; responders called after Stop are dropped.
+// Thread safety: Start/StopAccepting/Stop from one thread. A graceful stop is StopAccepting(), then
+// answering what is pending (the ingestion path: stopping the log answers its queue), then
+// Stop(drain_ms), which waits up to drain_ms for connections to finish their responses (each
+// closes after its current one), then stops the pool; responders called after that are dropped.
 
 #include <cstdint>
 #include <memory>
@@ -41,7 +43,10 @@ class HttpServer {
 
   // Binds and starts the pool. IoError when the address cannot be bound.
   Status Start();
-  void Stop();
+  // Stops accepting connections and makes every connection close after its current response.
+  void StopAccepting();
+  // StopAccepting, waits up to `drain_ms` for open connections to finish, then stops the pool.
+  void Stop(int64_t drain_ms = 2000);
   // The bound port (after Start).
   uint16_t port() const;
 

@@ -199,6 +199,15 @@ TEST(ServerLimitsTest, ConnectionLimitAnswers503) {
   HttpClient third(server.port());
   std::string raw = third.SendRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_NE(raw.find("503"), std::string::npos) << raw;
+  // The body is exactly Content-Length bytes of valid JSON.
+  size_t body_at = raw.find("\r\n\r\n");
+  ASSERT_NE(body_at, std::string::npos);
+  std::string body = raw.substr(body_at + 4);
+  EXPECT_NE(raw.find("Content-Length: " + std::to_string(body.size()) + "\r\n"), std::string::npos)
+      << raw;
+  boost::system::error_code ec;
+  boost::json::parse(body, ec);
+  EXPECT_FALSE(ec) << body;
 }
 
 TEST(ServerLimitsTest, SlowHeadersAreCutOff) {

@@ -54,8 +54,10 @@ class TestServer {
     start_status_ = server_->Start();
   }
   ~TestServer() {
-    server_->Stop();
+    // The order `mercato serve` uses: answer what the log holds, then drain, then consumers.
+    server_->StopAccepting();
     log_->Stop();
+    server_->Stop();
     runner_->Stop();
   }
 
