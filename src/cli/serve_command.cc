@@ -1,5 +1,7 @@
 // `mercato serve`: the composition root of the single-process deployment.
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -42,6 +44,24 @@ Status BuildKeyRing(const ServeOptions& options, KeyRing& keys) {
   return Status::Ok();
 }
 
+// Connections, RocksDB files and the WAL all need descriptors: raise the soft limit to the hard
+// one, and warn when it still cannot hold --max-connections plus a reserve.
+void RaiseDescriptorLimit(size_t max_connections) {
+  constexpr rlim_t kReserve = 512;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &limit);
+    (void)getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur < max_connections + kReserve) {
+    LOG(WARNING) << "the descriptor limit (" << limit.rlim_cur << ") is below --max-connections ("
+                 << max_connections << ") plus " << kReserve
+                 << " for the store; raise `ulimit -n` or lower --max-connections";
+  }
+}
+
 int Fail(const Status& status) {
   std::fprintf(stderr, "mercato serve: %s\n", status.ToString().c_str());
   return 1;
@@ -59,6 +79,13 @@ int RunServe(const ServeOptions& options) {
 
   auto sync = ParseSyncMode(options.sync);
   if (!sync.ok()) return Fail(sync.status());
+  if (options.dedupe_window_hours < 1 || options.dedupe_window_hours > 24 * 366) {
+    return Fail(Status::InvalidArgument("--dedupe-window-hours must be between 1 and 8784"));
+  }
+  if (options.max_connections < 1) {
+    return Fail(Status::InvalidArgument("--max-connections must be at least 1"));
+  }
+  RaiseDescriptorLimit(options.max_connections);
   if (*sync == SyncMode::kNone) {
     LOG(WARNING) << "--sync=none: acknowledged events are not fsynced and can be lost on a crash "
                     "of the machine; use it for benchmarks only";

@@ -7,7 +7,14 @@
 namespace mercato {
 
 std::string NewUuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
+  // Seeded with 256 bits from the OS: a single 32-bit seed would let two threads or processes
+  // that drew the same seed generate the same ids.
+  thread_local std::mt19937_64 rng = [] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device(),
+                       device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }();
   uint64_t hi = rng();
   uint64_t lo = rng();
   hi = (hi & 0xffffffffffff0fffull) | 0x0000000000004000ull;

@@ -1,6 +1,8 @@
 #include "server/auth.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <fstream>
@@ -151,14 +153,19 @@ Status KeyRing::SaveFile(const std::string& path) const {
     if (key.scopes & static_cast<uint8_t>(Scope::kAdmin)) scopes.emplace_back("admin");
     keys.push_back(boost::json::object{{"key", text}, {"name", key.name}, {"scopes", scopes}});
   }
+  std::string text = boost::json::serialize(boost::json::object{{"keys", keys}}) + "\n";
   std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) return Status::IoError("cannot write " + tmp);
-    out << boost::json::serialize(boost::json::object{{"keys", keys}}) << "\n";
-    if (!out) return Status::IoError("cannot write " + tmp);
+  // Created 0600 from the start (never readable by others), synced before it replaces the old file.
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IoError("cannot create " + tmp);
+  bool written = ::fchmod(fd, 0600) == 0 &&
+                 ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                 ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written) {
+    ::unlink(tmp.c_str());
+    return Status::IoError("cannot write " + tmp);
   }
-  ::chmod(tmp.c_str(), 0600);
   if (std::rename(tmp.c_str(), path.c_str()) != 0) return Status::IoError("cannot rename " + tmp);
   return Status::Ok();
 }

@@ -26,12 +26,16 @@ Result<std::string> Gunzip(std::string_view compressed, size_t max_output) {
     if (rc == Z_BUF_ERROR && stream.avail_in == 0) break;  // truncated input
   }
   size_t produced = stream.total_out;
+  const bool trailing_input = rc == Z_STREAM_END && stream.avail_in > 0;
   inflateEnd(&stream);
   if (produced > max_output) {
     return Status::PayloadTooLarge("decompressed body exceeds " + std::to_string(max_output) +
                                    " bytes");
   }
   if (rc != Z_STREAM_END) return Status::InvalidArgument("body is not valid gzip");
+  // Concatenated gzip members or garbage after the stream: refuse rather than drop it silently.
+  if (trailing_input)
+    return Status::InvalidArgument("body has data after the end of the gzip stream");
   out.resize(produced);
   return out;
 }

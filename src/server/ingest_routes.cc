@@ -1,5 +1,6 @@
 // Segment-compatible ingestion: validate, append to the durable log, answer after the sync.
 
+#include <cctype>
 #include <memory>
 
 #include "server/api.h"
@@ -20,13 +21,15 @@ struct IngestContext {
 // Decodes the body per Content-Encoding; the decoded size is bounded by the batch limit so that a
 // compressed bomb stops early.
 Result<std::string> DecodeBody(HttpRequest& request, const IngestLimits& limits) {
-  std::string_view encoding = request.content_encoding;
+  // Content codings are case-insensitive (RFC 9110, 8.4.1).
+  std::string encoding = request.content_encoding;
+  for (char& c : encoding) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (encoding.empty() || encoding == "identity") return std::move(request.body);
   if (encoding == "gzip" || encoding == "x-gzip" || encoding == "deflate") {
     return Gunzip(request.body, limits.max_batch_bytes);
   }
-  return Status::InvalidArgument("unsupported Content-Encoding '" +
-                                 std::string(encoding.substr(0, 40)) + "'; use gzip or none");
+  return Status::InvalidArgument("unsupported Content-Encoding '" + encoding.substr(0, 40) +
+                                 "'; use gzip or none");
 }
 
 void HandleIngest(const IngestContext& context, std::optional<EventType> route_type,

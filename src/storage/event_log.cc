@@ -44,6 +44,10 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(Store& store, const EventLogOpt
   if (stored.ok()) {
     if (stored->size() != 4) return Status::Corruption("bad stored partition count");
     uint32_t existing = GetFixed32BE(*stored);
+    if (existing == 0 || existing > 4096) {
+      return Status::Corruption("stored partition count " + std::to_string(existing) +
+                                " is out of range");
+    }
     if (options.partitions == 0) options.partitions = existing;
     if (existing != options.partitions) {
       return Status::InvalidArgument("the log has " + std::to_string(existing) +
@@ -116,6 +120,7 @@ void EventLog::Stop() {
     std::lock_guard lock(mu_);
     left.swap(queue_);
     queued_items_ = 0;
+    queued_bytes_ = 0;
   }
   for (Request& request : left) {
     request.callback(Status::Unavailable("the event log is stopping"), {});
@@ -143,13 +148,17 @@ void EventLog::AppendAsync(std::vector<AppendItem> items, Callback callback) {
       callback(Status::Unavailable("the event log is not running"), {});
       return;
     }
-    if (queued_items_ + items.size() > options_.max_queued_items) {
+    size_t bytes = 0;
+    for (const AppendItem& item : items) bytes += item.payload.size();
+    if (queued_items_ + items.size() > options_.max_queued_items ||
+        (queued_bytes_ > 0 && queued_bytes_ + bytes > options_.max_queued_bytes)) {
       lock.unlock();
       callback(Status::ResourceExhausted("the event log write queue is full; retry later"), {});
       return;
     }
     queued_items_ += items.size();
-    queue_.push_back(Request{std::move(items), std::move(callback)});
+    queued_bytes_ += bytes;
+    queue_.push_back(Request{std::move(items), std::move(callback), bytes});
   }
   cv_.notify_one();
 }
@@ -184,6 +193,7 @@ void EventLog::WriterLoop() {
       size_t take = options_.sync == SyncMode::kAlways ? 1 : queue_.size();
       for (size_t k = 0; k < take; ++k) {
         queued_items_ -= queue_.front().items.size();
+        queued_bytes_ -= queue_.front().bytes;
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }

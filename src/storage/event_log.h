@@ -60,7 +60,10 @@ struct EventLogOptions {
   uint32_t partitions = 0;
   SyncMode sync = SyncMode::kBatch;
   int64_t dedupe_window_us = 24 * 3600 * kMicrosPerSecond;
-  size_t max_queued_items = 200'000;  // beyond this AppendAsync answers ResourceExhausted
+  // Beyond either bound AppendAsync answers ResourceExhausted (a request is always admitted into
+  // an empty queue, so one request larger than the byte bound still goes through).
+  size_t max_queued_items = 200'000;
+  size_t max_queued_bytes = 256 << 20;
 };
 
 class EventLog {
@@ -96,6 +99,7 @@ class EventLog {
   struct Request {
     std::vector<AppendItem> items;
     Callback callback;
+    size_t bytes = 0;  // payload bytes, for the queue bound
   };
   EventLog(Store& store, const EventLogOptions& options, const Clock& clock);
   void WriterLoop();
@@ -115,6 +119,7 @@ class EventLog {
   std::condition_variable cv_;
   std::deque<Request> queue_;
   size_t queued_items_ = 0;
+  size_t queued_bytes_ = 0;
   bool stopping_ = false;
   std::function<void()> listener_;
 

@@ -60,6 +60,14 @@ TEST_F(ServerTest, GzipBodiesAreAccepted) {
       http.Request("POST", "/v1/batch", "not gzip at all",
                    {{"Authorization", BasicAuth(kWriteKey)}, {"Content-Encoding", "gzip"}});
   EXPECT_EQ(corrupt.status, 400);
+  auto trailing =
+      http.Request("POST", "/v1/batch", *compressed + "garbage",
+                   {{"Authorization", BasicAuth(kWriteKey)}, {"Content-Encoding", "gzip"}});
+  EXPECT_EQ(trailing.status, 400) << trailing.body;
+  auto upper =
+      http.Request("POST", "/v1/batch", *compressed,
+                   {{"Authorization", BasicAuth(kWriteKey)}, {"Content-Encoding", "GZIP"}});
+  EXPECT_EQ(upper.status, 200) << upper.body;  // codings are case-insensitive
   auto brotli = http.Request("POST", "/v1/track", "{}",
                              {{"Authorization", BasicAuth(kWriteKey)}, {"Content-Encoding", "br"}});
   EXPECT_EQ(brotli.status, 400);
@@ -69,7 +77,8 @@ TEST_F(ServerTest, GzipBodiesAreAccepted) {
       http.Request("POST", "/v1/batch", *bomb,
                    {{"Authorization", BasicAuth(kWriteKey)}, {"Content-Encoding", "gzip"}});
   EXPECT_EQ(bombed.status, 413);
-  EXPECT_EQ(server_.log().TotalRecords(), 2u);
+  // The two accepted batches (their events carry no messageId, so both are new); nothing else.
+  EXPECT_EQ(server_.log().TotalRecords(), 4u);
 }
 
 TEST_F(ServerTest, DuplicateMessageIdIsAcceptedButStoredOnce) {
