@@ -108,6 +108,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string raw_path(target.substr(0, question));
     if (question != std::string_view::npos)
       request.query = std::string(target.substr(question + 1));
+    request.raw_path = raw_path;
     if (!PercentDecode(raw_path, request.path)) {
       return SendError(400, "malformed percent-encoding in the path");
     }

@@ -11,9 +11,10 @@
 namespace mercato {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // decoded path without the query, e.g. "/v1/profiles/u1"
-  std::string query;   // raw query string without '?'
+  std::string method;    // "GET", "POST", ...
+  std::string path;      // decoded path without the query, e.g. "/v1/profiles/u1"
+  std::string raw_path;  // the path as sent (percent-encoded), for routes with identifiers
+  std::string query;     // raw query string without '?'
   std::string authorization;
   std::string content_encoding;
   std::string content_type;

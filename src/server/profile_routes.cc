@@ -25,10 +25,22 @@ void HandleProfile(const ProfileStore& profiles, const KeyRing& keys, HttpReques
                    const Responder& respond) {
   Status auth = keys.Authorize(request.authorization, Scope::kRead);
   if (!auth.ok()) return respond(ErrorResponse(auth));
-  std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
-  bool events = rest.size() > kEventsSuffix.size() && rest.ends_with(kEventsSuffix);
-  if (events) rest.remove_suffix(kEventsSuffix.size());
-  if (rest.empty()) return respond(ErrorResponse(Status::InvalidArgument("missing profile id")));
+  // Split the path as sent, then decode the id: "a%2Fevents" is the id "a/events", not the
+  // events of "a".
+  std::string_view raw = request.raw_path.empty() ? std::string_view(request.path)
+                                                  : std::string_view(request.raw_path);
+  if (!raw.starts_with(kPrefix)) {
+    return respond(ErrorResponse(Status::InvalidArgument("missing profile id")));
+  }
+  std::string_view encoded = raw.substr(kPrefix.size());
+  bool events = encoded.size() > kEventsSuffix.size() && encoded.ends_with(kEventsSuffix);
+  if (events) encoded.remove_suffix(kEventsSuffix.size());
+  std::string id;
+  if (!PercentDecode(encoded, id)) {
+    return respond(ErrorResponse(Status::InvalidArgument("malformed percent-encoding in the id")));
+  }
+  if (id.empty()) return respond(ErrorResponse(Status::InvalidArgument("missing profile id")));
+  std::string_view rest = id;
 
   auto customer = profiles.Resolve(rest);
   if (!customer.ok()) {

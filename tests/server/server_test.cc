@@ -150,6 +150,23 @@ TEST_F(ServerTest, ProfilesAreBuiltAndReadable) {
   EXPECT_EQ(http.Get("/v1/profiles/alice/events?cursor=zz", BasicAuth(kReadKey)).status, 400);
 }
 
+TEST_F(ServerTest, IdsWithSlashesAreAddressedEncoded) {
+  HttpClient http(server_.port());
+  ASSERT_EQ(http.Post("/v1/identify", R"({"userId":"team/events","traits":{"plan":"x"}})",
+                      BasicAuth(kWriteKey))
+                .status,
+            200);
+  ASSERT_TRUE(server_.WaitForProfiles());
+  auto profile = http.Get("/v1/profiles/team%2Fevents", BasicAuth(kReadKey));
+  ASSERT_EQ(profile.status, 200) << profile.body;
+  EXPECT_EQ(json::parse(profile.body).at("traits").at("plan").as_string(), "x");
+  auto events = http.Get("/v1/profiles/team%2Fevents/events", BasicAuth(kReadKey));
+  ASSERT_EQ(events.status, 200) << events.body;
+  EXPECT_EQ(json::parse(events.body).at("events").as_array().size(), 1u);
+  // Unencoded, the same path means "the events of customer 'team'", who does not exist.
+  EXPECT_EQ(http.Get("/v1/profiles/team/events", BasicAuth(kReadKey)).status, 404);
+}
+
 TEST_F(ServerTest, OpsEndpointsAndMetrics) {
   HttpClient http(server_.port());
   EXPECT_EQ(http.Get("/healthz").status, 200);
