@@ -79,7 +79,7 @@ int RunServe(const ServeOptions& options) {
 
   auto sync = ParseSyncMode(options.sync);
   if (!sync.ok()) return Fail(sync.status());
-  if (options.dedupe_window_hours < 1 || options.dedupe_window_hours > 24 * 366) {
+  if (options.dedupe_window_hours < 1 || options.dedupe_window_hours > int64_t{24} * 366) {
     return Fail(Status::InvalidArgument("--dedupe-window-hours must be between 1 and 8784"));
   }
   if (options.max_connections < 1) {

@@ -38,7 +38,7 @@ const Router::RouteMetrics* Router::UnmatchedMetrics(std::string_view method) co
   return route_metrics_[kCount - 1].get();
 }
 
-void Router::Add(std::string method, std::string path, std::string name, Handler handler) {
+void Router::Add(std::string method, std::string path, const std::string& name, Handler handler) {
   Route route;
   route.prefix = !path.empty() && path.back() == '*';
   if (route.prefix) path.pop_back();

@@ -24,7 +24,7 @@ class Router {
   ~Router();
 
   // `path` matches exactly; with a trailing '*' it matches as a prefix. `name` labels metrics.
-  void Add(std::string method, std::string path, std::string name, Handler handler);
+  void Add(std::string method, std::string path, const std::string& name, Handler handler);
   void Dispatch(HttpRequest&& request, Responder responder) const;
 
  private:
