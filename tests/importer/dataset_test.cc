@@ -17,9 +17,9 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
-// tests/tools/online_retail_reference.py, computed independently of the importer.
+// tests/tools/uci_retail_reference.py, computed independently of the importer.
 std::string ReferenceScript() {
-  return (testing::SourceDir() / "tests" / "tools" / "online_retail_reference.py").string();
+  return (testing::SourceDir() / "tests" / "tools" / "uci_retail_reference.py").string();
 }
 
 class DatasetImportTest : public ImportTest {};

@@ -9,7 +9,7 @@ one JSON object:
   revenue_known_customers   sum of Quantity * UnitPrice over rows with a CustomerID (cancellations
                             included, so refunds count negative), as a decimal string
 
-Usage: online_retail_reference.py PATH_TO_CSV
+Usage: uci_retail_reference.py PATH_TO_CSV
 """
 
 import csv
@@ -41,5 +41,5 @@ def main(path):
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: online_retail_reference.py PATH_TO_CSV")
+        sys.exit("usage: uci_retail_reference.py PATH_TO_CSV")
     main(sys.argv[1])

@@ -1,5 +1,5 @@
 // The whole UCI Online Retail table through the real binary: `mercato import` then `mercato serve`,
-// checked against figures computed independently (tests/tools/online_retail_reference.py, Python's
+// checked against figures computed independently (tests/tools/uci_retail_reference.py, Python's
 // csv and decimal modules).
 
 #include <gtest/gtest.h>
@@ -19,7 +19,7 @@ constexpr char kKey[] = "retail-admin-key";
 TEST(OnlineRetailEndToEnd, ImportBuildsTheRightCustomersAndRevenue) {
   REQUIRE_DATA_FILE(csv, "online_retail/online_retail_I_from_spark_guide_by_day.csv");
   auto reference_text =
-      RunCommand("python3 '" + (SourceDir() / "tests/tools/online_retail_reference.py").string() +
+      RunCommand("python3 '" + (SourceDir() / "tests/tools/uci_retail_reference.py").string() +
                  "' '" + csv.string() + "'");
   ASSERT_TRUE(reference_text.has_value()) << "the reference script failed";
   auto reference = boost::json::parse(*reference_text).as_object();
