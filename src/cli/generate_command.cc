@@ -26,11 +26,8 @@ int RunGenerate(const GenerateOptions& options) {
     return 0;
   }
   const Clock& clock = SystemClock::Instance();
-  EventLogOptions log_options;
-  log_options.partitions = options.partitions;
-  auto node = OpenNode(options.data_dir, log_options, clock, nullptr);
+  auto node = OpenStartedNode(options.data_dir, options.partitions, clock);
   if (!node.ok()) return fail(node.status());
-  node->log->Start();
   std::vector<AppendItem> pending;
   uint64_t appended = 0, duplicates = 0;
   auto flush = [&]() -> Status {

@@ -18,11 +18,8 @@ int RunImport(const ImportOptions& options) {
   auto format = ParseImportFormat(options.format);
   if (!format.ok()) return fail(format.status());
   const Clock& clock = SystemClock::Instance();
-  EventLogOptions log_options;
-  log_options.partitions = options.partitions;
-  auto node = OpenNode(options.data_dir, log_options, clock, nullptr);
+  auto node = OpenStartedNode(options.data_dir, options.partitions, clock);
   if (!node.ok()) return fail(node.status());
-  node->log->Start();
 
   ProgressBar bar;
   ::mercato::ImportOptions import_options;

@@ -19,4 +19,12 @@ Result<Node> OpenNode(const std::string& data_dir, const EventLogOptions& log_op
   return node;
 }
 
+Result<Node> OpenStartedNode(const std::string& data_dir, uint32_t partitions, const Clock& clock) {
+  EventLogOptions log_options;
+  log_options.partitions = partitions;
+  ASSIGN_OR_RETURN(Node node, OpenNode(data_dir, log_options, clock, nullptr));
+  node.log->Start();
+  return node;
+}
+
 }  // namespace mercato::cli

@@ -21,4 +21,8 @@ struct Node {
 Result<Node> OpenNode(const std::string& data_dir, const EventLogOptions& log_options,
                       const Clock& clock, MetricsRegistry* metrics);
 
+// OpenNode with default log options and the given partition count (0 = as stored), log started:
+// what the offline commands (import, generate) append through.
+Result<Node> OpenStartedNode(const std::string& data_dir, uint32_t partitions, const Clock& clock);
+
 }  // namespace mercato::cli

@@ -11,6 +11,8 @@
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -43,13 +45,23 @@ struct Shared {
   Handler handler;
   std::atomic<size_t> connections{0};
   std::atomic<bool> stopping{false};  // connections close after their current response
+  // Signalled when the last connection closes, so a stop can wait for the drain.
+  std::mutex drained_mu;
+  std::condition_variable drained_cv;
+
+  void ConnectionClosed() {
+    if (connections.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard lock(drained_mu);
+      drained_cv.notify_all();
+    }
+  }
   Counter* rejected = nullptr;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {}
-  ~Session() { shared_.connections.fetch_sub(1, std::memory_order_relaxed); }
+  ~Session() { shared_.ConnectionClosed(); }
 
   void Run() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
@@ -218,10 +230,10 @@ class HttpServer::Impl {
     StopAccepting();
     // Let responses already on their way (answers of the log's last group) reach their clients;
     // idle keep-alive connections are cut when the deadline passes.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
-    while (shared_.connections.load() > 0 && std::chrono::steady_clock::now() < deadline &&
-           !threads_.empty()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // shutdown only
+    if (!threads_.empty()) {
+      std::unique_lock lock(shared_.drained_mu);
+      shared_.drained_cv.wait_for(lock, std::chrono::milliseconds(drain_ms),
+                                  [this] { return shared_.connections.load() == 0; });
     }
     ioc_.stop();
     for (auto& thread : threads_) thread.join();
