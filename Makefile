@@ -4,8 +4,9 @@
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= demo-data
 DEMO_PORT ?= 8080
+FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build build-debug test test-release test-sanitize lint demo bench format clean
+.PHONY: all deps build build-debug test test-release test-sanitize lint fuzz-smoke demo bench format clean
 
 all: build
 
@@ -20,8 +21,9 @@ build-debug: deps
 	cmake --preset debug >/dev/null
 	cmake --build --preset debug -j $(JOBS)
 
-# Release build with every test, clang-tidy, then the ASan+UBSan build with the fast tests.
-test: test-release lint test-sanitize
+# Release build with every test, clang-tidy, a short run of every fuzz target, then the ASan+UBSan
+# build with the fast tests.
+test: test-release lint fuzz-smoke test-sanitize
 
 test-release: build
 	@# `npm install` honours package-lock.json; `npm ci` trips over optional platform packages there.
@@ -33,6 +35,12 @@ test-sanitize: build-debug
 
 lint: build
 	tools/run_clang_tidy.sh build/release
+
+# The fuzz targets only (clang + libFuzzer, build/fuzz), each run FUZZ_SECONDS from its seed corpus.
+fuzz-smoke: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+	scripts/run-fuzzers.sh build/fuzz $(FUZZ_SECONDS)
 
 demo: build
 	scripts/demo.sh build/release/src/cli/mercato $(DEMO_DIR) $(DEMO_PORT)

@@ -2,7 +2,7 @@
 // ingest routes -> EventLog -> Store), without the profile consumer or the other routes. It
 // separates the cost of ingestion from that of the consumers that share the machine, and runs
 // while the full binary is not buildable. Same output line and flags as `mercato serve` where they
-// overlap.
+// overlap; requests pass the same gateway (authentication, rate limits, admission).
 
 #include <CLI/CLI.hpp>
 
@@ -14,6 +14,7 @@
 #include "core/metrics.h"
 #include "server/api.h"
 #include "server/auth.h"
+#include "server/gateway.h"
 #include "server/http_server.h"
 #include "server/router.h"
 #include "storage/event_log.h"
@@ -40,6 +41,9 @@ int Main(int argc, char** argv) {
   app.add_option("--sync", sync_text, "batch | always | none")
       ->check(CLI::IsMember({"batch", "always", "none"}));
   app.add_option("--write-key", write_key, "The write key")->required();
+  std::string rate_limit_key = "10000:20000", rate_limit_ip = "2000:4000";
+  app.add_option("--rate-limit-key", rate_limit_key, "RATE[:BURST] per API key (0 = no limit)");
+  app.add_option("--rate-limit-ip", rate_limit_ip, "RATE[:BURST] per client address (0 = none)");
   CLI11_PARSE(app, argc, argv);
 
   sigset_t stop_signals;
@@ -62,13 +66,20 @@ int Main(int argc, char** argv) {
   log_options.sync = *sync;
   auto log = EventLog::Open(**store, log_options, clock, &metrics);
   if (!log.ok()) return Fail(log.status());
-  KeyRing keys;
-  if (Status status = keys.Add({write_key, "bench", static_cast<uint8_t>(Scope::kWrite)});
-      !status.ok()) {
+  KeyRing keys(clock);
+  if (Status status = keys.AddBootstrapKey(write_key, Scope::kWrite); !status.ok()) {
     return Fail(status);
   }
-  Router router(&metrics);
-  RegisterIngestRoutes(router, **log, keys, IngestLimits{}, clock, &metrics);
+  GatewayOptions gateway_options;
+  auto key_limit = ParseRateLimit(rate_limit_key);
+  if (!key_limit.ok()) return Fail(key_limit.status());
+  auto ip_limit = ParseRateLimit(rate_limit_ip);
+  if (!ip_limit.ok()) return Fail(ip_limit.status());
+  gateway_options.key_limit = *key_limit;
+  gateway_options.ip_limit = *ip_limit;
+  Gateway gateway(keys, clock, gateway_options, &metrics);
+  Router router(gateway, &metrics);
+  RegisterIngestRoutes(router, **log, IngestLimits{}, clock, &metrics);
   HttpServer server(
       http_options,
       [&router](HttpRequest&& request, Responder respond) {

@@ -5,11 +5,13 @@ set -euo pipefail
 
 PACKAGES=(
   # toolchain
-  g++ cmake ninja-build make pkg-config ccache clang-format
+  g++ cmake ninja-build make pkg-config ccache clang-format clang-tidy
   # libraries (docs/architecture.md, "Dependencies")
-  libboost1.81-dev libboost-json1.81-dev librocksdb-dev zlib1g-dev libcli11-dev
+  libboost1.81-dev libboost-json1.81-dev librocksdb-dev zlib1g-dev libssl-dev libcli11-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 curl
+  # fuzz targets (docs/fuzzing.md): clang 14 and its libFuzzer runtime (libclang_rt.fuzzer)
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

@@ -10,6 +10,7 @@
 #
 # Knobs (environment): DURATION_S (10) and WARMUP_S (3) per load run; CONNECTIONS (64);
 # LOADGEN_THREADS (1); SERVER_THREADS ("1 2", the better is kept); ROCKSDB_SECONDS (5);
+# RATE_LIMIT (the server's --rate-limit-key/--rate-limit-ip; default far above any figure);
 # SERVE_ARGS (extra `mercato serve` flags, e.g. --no-profiles); SERVE_CMD (the server command,
 # default "BUILD_DIR/src/cli/mercato serve"; "BUILD_DIR/bench/mercato_ingest_server" measures the
 # ingestion path without consumers and works while the full binary does not build); BENCH_TMP (parent of the data
@@ -43,6 +44,9 @@ SERVER_THREADS=${SERVER_THREADS:-"1 2"}
 ROCKSDB_SECONDS=${ROCKSDB_SECONDS:-5}
 SERVE_ARGS=${SERVE_ARGS:-}
 KEY=bench-key
+# One client address and one key send everything: limits far above any figure keep the gateway's
+# rate-limit path in the measurement without throttling it.
+RATE_LIMIT=${RATE_LIMIT:-1000000000:1000000000}
 
 WORK=$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/mercato-bench.XXXXXX")
 RESULTS="$WORK/results.tsv"  # label <TAB> load average <TAB> compilers running <TAB> JSON
@@ -127,7 +131,8 @@ serve_run() {
   local sync=$1 threads=$2 mode=$3 label=$4
   local dir="$WORK/data-$sync-$threads-$mode"
   start_server "$WORK/serve.log" $SERVE_CMD --data-dir "$dir" --port 0 --sync="$sync" \
-    --write-key "$KEY" --threads "$threads" $SERVE_ARGS || { record "$label" '{"errors":-1}'; return; }
+    --write-key "$KEY" --rate-limit-key "$RATE_LIMIT" --rate-limit-ip "$RATE_LIMIT" \
+    --threads "$threads" $SERVE_ARGS || { record "$label" '{"errors":-1}'; return; }
   load "$label" "$mode" --key "$KEY"
   stop_server
   rm -rf "$dir"

@@ -3,8 +3,9 @@
 # Fix with: tools/check_format.sh --fix
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files 'src/*.h' 'src/*.cc' 'tests/*.h' 'tests/*.cc' 'bench/*.h' 'bench/*.cc' 2>/dev/null ||
-                     find src tests bench -name '*.h' -o -name '*.cc')
+mapfile -t files < <(git ls-files 'src/*.h' 'src/*.cc' 'tests/*.h' 'tests/*.cc' 'bench/*.h' 'bench/*.cc' \
+                       'fuzz/*.h' 'fuzz/*.cc' 2>/dev/null ||
+                     find src tests bench fuzz -name '*.h' -o -name '*.cc')
 if [ "${1:-}" = "--fix" ]; then
   clang-format -i "${files[@]}"
   exit 0

@@ -11,12 +11,13 @@ import sys
 LAYERS = {
     "core": 0,
     "event": 1, "storage": 1,
-    "generator": 2, "importer": 2, "privacy": 2, "profile": 2,
-    "analytics": 3, "recommend": 3,
-    "content": 4, "journey": 4, "channel": 4,
-    "pipeline": 5,
-    "server": 6,
-    "cli": 7,  # the composition root
+    "privacy": 2,  # below everything that holds personal data, so all of it can use the vault
+    "generator": 3, "importer": 3, "profile": 3,
+    "analytics": 4, "recommend": 4,
+    "content": 5, "journey": 5, "channel": 5,
+    "pipeline": 6,
+    "server": 7,
+    "cli": 8,  # the composition root
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([a-z_]+)/[^"]+"', re.MULTILINE)
 

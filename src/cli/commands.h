@@ -9,6 +9,13 @@
 
 namespace mercato::cli {
 
+// Flags every command that opens a data directory shares (docs/privacy.md).
+struct PrivacyFlags {
+  std::string master_key_file;  // empty: MERCATO_MASTER_KEY, else <data-dir>/master.key
+  std::string policy_file;      // DLP policy JSON; empty: the built-in defaults
+  std::string retention;        // retention rules, e.g. "page=30d,*=730d"; empty: keep forever
+};
+
 struct ServeOptions {
   std::string data_dir = "mercato-data";
   std::string listen = "127.0.0.1";
@@ -16,13 +23,22 @@ struct ServeOptions {
   int threads = 0;  // 0 = number of cores
   std::string sync = "batch";
   uint32_t partitions = 0;  // 0 = as stored, 8 for a new store
+  // Keys given as flags: held hashed in memory only.
   std::vector<std::string> write_keys, read_keys, admin_keys;
-  std::string keys_file;
+  std::string rate_limit_key = "10000:20000";  // RATE[:BURST] requests/s per API key; "0" = off
+  std::string rate_limit_ip = "2000:4000";     // the same per client address
+  // Requests in flight per admission class (docs/access.md); 0 = no limit.
+  size_t inflight_ingest = 4096, inflight_query = 256, inflight_admin = 8, inflight_ops = 64;
   size_t max_connections = 4096;
   int64_t dedupe_window_hours = 24;
   int64_t header_timeout_ms = 30'000;
   int64_t body_timeout_ms = 30'000;
+  int64_t write_timeout_ms = 30'000;
+  size_t max_connections_per_ip = 1024;  // 0 = no per-address cap
+  // PEM files; both set = HTTPS only.
+  std::string tls_cert, tls_key;
   bool profiles = true;  // run the profile consumer
+  PrivacyFlags privacy;
 };
 int RunServe(const ServeOptions& options);
 
@@ -33,6 +49,7 @@ struct ImportOptions {
   uint32_t partitions = 0;  // 0 = as stored, 8 for a new store
   bool process = true;      // build profiles after importing
   bool progress = true;
+  PrivacyFlags privacy;
 };
 int RunImport(const ImportOptions& options);
 
@@ -44,6 +61,7 @@ struct GenerateOptions {
   int products = 300;
   int days = 120;
   uint32_t partitions = 0;  // 0 = as stored, 8 for a new store
+  PrivacyFlags privacy;
 };
 int RunGenerate(const GenerateOptions& options);
 
@@ -52,7 +70,32 @@ struct ProfileOptions {
   std::string id;
   bool events = false;
   size_t limit = 20;
+  PrivacyFlags privacy;
 };
 int RunProfile(const ProfileOptions& options);
+
+// `mercato keys list|create|rotate|revoke`: API keys of a stopped server's store.
+struct KeysOptions {
+  std::string data_dir = "mercato-data";
+  std::string action;  // "list", "create", "rotate", "revoke"
+  std::string id;      // rotate, revoke
+  std::string name;    // create
+  std::vector<std::string> scopes, origins;
+  std::string source, expires_at;
+  int64_t grace_seconds = 86'400;  // rotate
+};
+int RunKeys(const KeysOptions& options);
+
+// `mercato audit verify|export`: checks or exports the audit log, <data-dir>/audit/audit.log
+// (docs/formats/audit.md). verify exits 0 when the chain and head anchor verify, 1 naming the
+// first bad line otherwise; export writes the verified lines to stdout.
+struct AuditOptions {
+  std::string action;  // "verify", "export"
+  std::string data_dir = "mercato-data";
+  std::string file;              // verify: this log file instead of the data directory's
+  std::string since;             // export: ISO-8601; only entries at or after it
+  std::string format = "jsonl";  // export: "jsonl" or "syslog" (RFC 5424)
+};
+int RunAudit(const AuditOptions& options);
 
 }  // namespace mercato::cli

@@ -26,8 +26,9 @@ int RunGenerate(const GenerateOptions& options) {
     return 0;
   }
   const Clock& clock = SystemClock::Instance();
-  auto node = OpenStartedNode(options.data_dir, options.partitions, clock);
+  auto node = OpenStartedNode(options.data_dir, options.partitions, options.privacy, clock);
   if (!node.ok()) return fail(node.status());
+  shop.transform = node->filter->AsTransform();
   std::vector<AppendItem> pending;
   uint64_t appended = 0, duplicates = 0;
   auto flush = [&]() -> Status {
@@ -52,7 +53,7 @@ int RunGenerate(const GenerateOptions& options) {
   std::printf("generated %llu events (%llu already present)\n",
               static_cast<unsigned long long>(appended),
               static_cast<unsigned long long>(duplicates));
-  return ProcessProfilesAndReport(*node->store, *node->log, clock, "mercato generate");
+  return ProcessProfilesAndReport(*node, clock, "mercato generate");
 }
 
 }  // namespace mercato::cli

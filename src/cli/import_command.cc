@@ -18,7 +18,7 @@ int RunImport(const ImportOptions& options) {
   auto format = ParseImportFormat(options.format);
   if (!format.ok()) return fail(format.status());
   const Clock& clock = SystemClock::Instance();
-  auto node = OpenStartedNode(options.data_dir, options.partitions, clock);
+  auto node = OpenStartedNode(options.data_dir, options.partitions, options.privacy, clock);
   if (!node.ok()) return fail(node.status());
 
   ProgressBar bar;
@@ -26,6 +26,7 @@ int RunImport(const ImportOptions& options) {
   import_options.format = *format;
   import_options.path = options.path;
   import_options.clock = &clock;
+  import_options.transform = node->filter->AsTransform();
   if (options.progress) {
     import_options.on_progress = [&bar](uint64_t done, uint64_t total) { bar.Update(done, total); };
   }
@@ -46,7 +47,7 @@ int RunImport(const ImportOptions& options) {
                 static_cast<unsigned long long>(report->bad_rows - report->bad_row_samples.size()));
   }
   if (!options.process) return 0;
-  return ProcessProfilesAndReport(*node->store, *node->log, clock, "mercato import");
+  return ProcessProfilesAndReport(*node, clock, "mercato import");
 }
 
 }  // namespace mercato::cli

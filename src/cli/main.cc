@@ -4,6 +4,24 @@
 
 #include "cli/commands.h"
 
+namespace {
+
+// --master-key-file for every command that reads a data directory; the ingest-side policy flags for
+// those that store events.
+void AddPrivacyFlags(CLI::App* command, mercato::cli::PrivacyFlags& flags, bool stores_events) {
+  command->add_option("--master-key-file", flags.master_key_file,
+                      "File with the 32-byte master key (hex); default: $MERCATO_MASTER_KEY, else "
+                      "<data-dir>/master.key (created on first use)");
+  if (!stores_events) return;
+  command->add_option("--privacy-policy", flags.policy_file,
+                      "DLP policy JSON file (docs/privacy.md); default: built-in policy");
+  command->add_option("--retention", flags.retention,
+                      "Retention per event type, e.g. \"page=30d,track:Product Viewed=90d,*=730d\" "
+                      "(default: keep forever)");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace mercato::cli;
   CLI::App app{"mercato: self-hosted marketing automation for e-commerce"};
@@ -29,12 +47,32 @@ int main(int argc, char** argv) {
       ->add_option("--partitions", serve.partitions,
                    "Log partitions, fixed at creation (0 = as stored, 8 for a new store)")
       ->capture_default_str();
-  serve_cmd->add_option("--write-key", serve.write_keys, "A write key (repeatable)");
+  serve_cmd->add_option("--write-key", serve.write_keys,
+                        "A write key (repeatable; held in memory only, source flag-write-N)");
   serve_cmd->add_option("--read-key", serve.read_keys, "A read key (repeatable)");
   serve_cmd->add_option("--admin-key", serve.admin_keys, "An admin key (repeatable)");
-  serve_cmd->add_option("--keys-file", serve.keys_file,
-                        "JSON keys file; default <data-dir>/keys.json, created with fresh keys "
-                        "when no key is given");
+  serve_cmd
+      ->add_option("--rate-limit-key", serve.rate_limit_key,
+                   "Requests per second RATE[:BURST] per API key (0 = no limit)")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--rate-limit-ip", serve.rate_limit_ip,
+                   "Requests per second RATE[:BURST] per client address (0 = no limit)")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--inflight-ingest", serve.inflight_ingest,
+                   "Ingestion requests in flight; more get 503 (0 = no limit)")
+      ->capture_default_str();
+  serve_cmd->add_option("--inflight-query", serve.inflight_query, "Query requests in flight")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--inflight-admin", serve.inflight_admin,
+                   "Admin requests (keys, exports, erasure) in flight")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--inflight-ops", serve.inflight_ops,
+                   "Health, readiness and metrics requests in flight")
+      ->capture_default_str();
   serve_cmd->add_option("--max-connections", serve.max_connections, "Open connection limit")
       ->capture_default_str();
   serve_cmd
@@ -47,7 +85,21 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_option("--body-timeout-ms", serve.body_timeout_ms, "Time allowed for a body")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--write-timeout-ms", serve.write_timeout_ms,
+                   "Time allowed for a client to take a whole response")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--max-connections-per-ip", serve.max_connections_per_ip,
+                   "Open connections from one client address; more get 503 (0 = no cap)")
+      ->capture_default_str();
+  auto* tls_cert = serve_cmd->add_option("--tls-cert", serve.tls_cert,
+                                         "PEM certificate (chain) file: serve HTTPS only");
+  auto* tls_key = serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key file");
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
   serve_cmd->add_flag("!--no-profiles", serve.profiles, "Do not run the profile consumer");
+  AddPrivacyFlags(serve_cmd, serve.privacy, true);
 
   ImportOptions import;
   auto* import_cmd = app.add_subcommand("import", "Import a file into the log and build profiles");
@@ -62,6 +114,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   import_cmd->add_flag("!--no-process", import.process, "Only append to the log");
   import_cmd->add_flag("!--no-progress", import.progress, "No progress bar");
+  AddPrivacyFlags(import_cmd, import.privacy, true);
 
   GenerateOptions generate;
   auto* generate_cmd =
@@ -84,6 +137,7 @@ int main(int argc, char** argv) {
       ->add_option("--partitions", generate.partitions,
                    "Log partitions for a new store (0 = as stored, else 8)")
       ->capture_default_str();
+  AddPrivacyFlags(generate_cmd, generate.privacy, true);
 
   ProfileOptions profile;
   auto* profile_cmd = app.add_subcommand(
@@ -94,6 +148,51 @@ int main(int argc, char** argv) {
   profile_cmd->add_flag("--events", profile.events, "Print the customer's events instead");
   profile_cmd->add_option("--limit", profile.limit, "Events to print")
       ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  AddPrivacyFlags(profile_cmd, profile.privacy, false);
+
+  KeysOptions keys;
+  auto* keys_cmd =
+      app.add_subcommand("keys", "Manage API keys in a data directory while no server runs on it");
+  keys_cmd->require_subcommand(1);
+  auto* keys_list = keys_cmd->add_subcommand("list", "List keys (never their secrets)");
+  auto* keys_create = keys_cmd->add_subcommand("create", "Create a key and print its secret once");
+  keys_create->add_option("--name", keys.name, "Human-readable name")->required();
+  keys_create->add_option("--scope", keys.scopes, "write, read or admin (repeatable)")
+      ->required()
+      ->check(CLI::IsMember({"write", "read", "admin"}));
+  keys_create->add_option("--source", keys.source, "Source of a write key's events (required)");
+  keys_create->add_option("--origin", keys.origins,
+                          "Allowed CORS origin, e.g. https://shop.example or * (repeatable)");
+  keys_create->add_option("--expires-at", keys.expires_at, "ISO-8601 expiry time");
+  auto* keys_rotate =
+      keys_cmd->add_subcommand("rotate", "Issue a new secret; the old one works for a grace time");
+  keys_rotate->add_option("id", keys.id, "Key id")->required();
+  keys_rotate
+      ->add_option("--grace-seconds", keys.grace_seconds,
+                   "How long the old secret keeps working (0 = stops now)")
+      ->capture_default_str();
+  auto* keys_revoke = keys_cmd->add_subcommand("revoke", "Revoke a key at once");
+  keys_revoke->add_option("id", keys.id, "Key id")->required();
+  for (auto* command : {keys_list, keys_create, keys_rotate, keys_revoke}) {
+    command->add_option("--data-dir", keys.data_dir, "RocksDB directory")->capture_default_str();
+  }
+
+  AuditOptions audit;
+  auto* audit_cmd = app.add_subcommand("audit", "Verify or export the audit log");
+  audit_cmd->require_subcommand(1);
+  auto* audit_verify = audit_cmd->add_subcommand(
+      "verify", "Check the audit log's hash chain and head anchor (exit 1 on the first bad line)");
+  auto* audit_verify_dir = audit_verify->add_option("--data-dir", audit.data_dir, "Data directory")
+                               ->capture_default_str();
+  audit_verify->add_option("--file", audit.file, "An audit log file to check instead")
+      ->excludes(audit_verify_dir);
+  auto* audit_export =
+      audit_cmd->add_subcommand("export", "Print the audit log's entries to stdout (for a SIEM)");
+  audit_export->add_option("--data-dir", audit.data_dir, "Data directory")->capture_default_str();
+  audit_export->add_option("--since", audit.since, "Only entries at or after this ISO-8601 time");
+  audit_export->add_option("--format", audit.format, "jsonl | syslog (RFC 5424 lines)")
+      ->check(CLI::IsMember({"jsonl", "syslog"}))
       ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
@@ -107,5 +206,15 @@ int main(int argc, char** argv) {
     return RunGenerate(generate);
   }
   if (profile_cmd->parsed()) return RunProfile(profile);
+  if (keys_cmd->parsed()) {
+    for (auto* command : {keys_list, keys_create, keys_rotate, keys_revoke}) {
+      if (command->parsed()) keys.action = command->get_name();
+    }
+    return RunKeys(keys);
+  }
+  if (audit_cmd->parsed()) {
+    audit.action = audit_verify->parsed() ? "verify" : "export";
+    return RunAudit(audit);
+  }
   return 2;
 }

@@ -6,8 +6,8 @@
 
 namespace mercato::cli {
 
-Result<uint64_t> ProcessProfilesToEnd(Store& store, const EventLog& log, const Clock& clock) {
-  ProfileBuilder builder(store, log, clock, nullptr);
+Result<uint64_t> ProcessProfilesToEnd(Node& node, const Clock& clock) {
+  ProfileBuilder builder(*node.store, *node.log, *node.vault, clock, nullptr);
   uint64_t total = 0;
   while (true) {
     ASSIGN_OR_RETURN(size_t done, builder.ProcessBatch(8192));
@@ -16,9 +16,8 @@ Result<uint64_t> ProcessProfilesToEnd(Store& store, const EventLog& log, const C
   }
 }
 
-int ProcessProfilesAndReport(Store& store, const EventLog& log, const Clock& clock,
-                             const char* command) {
-  auto processed = ProcessProfilesToEnd(store, log, clock);
+int ProcessProfilesAndReport(Node& node, const Clock& clock, const char* command) {
+  auto processed = ProcessProfilesToEnd(node, clock);
   if (!processed.ok()) {
     std::fprintf(stderr, "%s: %s\n", command, processed.status().ToString().c_str());
     return 1;

@@ -4,21 +4,18 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/node.h"
 #include "profile/profile_store.h"
-#include "storage/store.h"
 
 namespace mercato::cli {
 
 int RunProfile(const ProfileOptions& options) {
-  StoreOptions store_options;
-  store_options.path = options.data_dir;
-  store_options.read_only = true;
-  auto store = Store::Open(store_options);
-  if (!store.ok()) {
-    std::fprintf(stderr, "mercato profile: %s\n", store.status().ToString().c_str());
+  auto node = OpenReadOnlyNode(options.data_dir, options.privacy);
+  if (!node.ok()) {
+    std::fprintf(stderr, "mercato profile: %s\n", node.status().ToString().c_str());
     return 1;
   }
-  ProfileStore profiles(**store, SystemClock::Instance());
+  ProfileStore profiles(*node->store, *node->vault, SystemClock::Instance());
   auto customer = profiles.Resolve(options.id);
   if (!customer.ok()) {
     std::fprintf(stderr, "mercato profile: no customer known as '%s'\n", options.id.c_str());

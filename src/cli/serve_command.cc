@@ -5,43 +5,74 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "cli/commands.h"
 #include "cli/node.h"
 #include "core/logging.h"
 #include "pipeline/consumer_runner.h"
+#include "pipeline/erasure_service.h"
+#include "privacy/audit_log.h"
 #include "profile/profile_builder.h"
 #include "profile/profile_store.h"
 #include "server/api.h"
+#include "server/gateway.h"
 #include "server/http_server.h"
+#include "server/key_store.h"
 
 namespace mercato::cli {
 namespace {
 
-Status BuildKeyRing(const ServeOptions& options, KeyRing& keys) {
+// Keys given as flags: held hashed in memory only, never stored.
+Status AddFlagKeys(const ServeOptions& options, KeyRing& keys) {
   for (const auto& key : options.write_keys) {
-    RETURN_IF_ERROR(keys.Add({key, "write (flag)", static_cast<uint8_t>(Scope::kWrite)}));
+    RETURN_IF_ERROR(keys.AddBootstrapKey(key, Scope::kWrite));
   }
   for (const auto& key : options.read_keys) {
-    RETURN_IF_ERROR(keys.Add({key, "read (flag)", static_cast<uint8_t>(Scope::kRead)}));
+    RETURN_IF_ERROR(keys.AddBootstrapKey(key, Scope::kRead));
   }
   for (const auto& key : options.admin_keys) {
-    RETURN_IF_ERROR(keys.Add({key, "admin (flag)", static_cast<uint8_t>(Scope::kAdmin)}));
+    RETURN_IF_ERROR(keys.AddBootstrapKey(key, Scope::kAdmin));
   }
-  std::string path = options.keys_file.empty()
-                         ? (std::filesystem::path(options.data_dir) / "keys.json").string()
-                         : options.keys_file;
-  if (std::filesystem::exists(path)) return keys.LoadFile(path);
-  if (!options.keys_file.empty()) return Status::NotFound("keys file " + path + " not found");
-  if (keys.size() > 0) return Status::Ok();
-  // No key anywhere: create one of each kind so the server is never open to the world.
-  RETURN_IF_ERROR(keys.Add({GenerateApiKey(), "write", static_cast<uint8_t>(Scope::kWrite)}));
-  RETURN_IF_ERROR(keys.Add({GenerateApiKey(), "read", static_cast<uint8_t>(Scope::kRead)}));
-  RETURN_IF_ERROR(keys.Add({GenerateApiKey(), "admin", static_cast<uint8_t>(Scope::kAdmin)}));
-  RETURN_IF_ERROR(keys.SaveFile(path));
-  std::printf("created API keys in %s\n", path.c_str());
   return Status::Ok();
+}
+
+// No key at all (no flag key, nothing stored): create an admin key so that the server is never
+// open to the world, and show its secret this once.
+Status BootstrapAdminKey(const ServeOptions& options, KeyStore& store, const KeyRing& keys) {
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::path(options.data_dir) / "keys.json", ec)) {
+    LOG(WARNING) << "keys.json in " << options.data_dir
+                 << " holds plaintext keys and is no longer read; create keys with POST /v1/keys "
+                    "or `mercato keys create`, then delete the file";
+  }
+  std::string path = (std::filesystem::path(options.data_dir) / "initial-admin-key").string();
+  ASSIGN_OR_RETURN(std::optional<IssuedKey> issued, CreateInitialAdminKey(store, keys, path));
+  if (!issued) return Status::Ok();
+  std::printf(
+      "created the first admin key %s; its secret (shown once, also in %s, mode 0600):\n%s\n",
+      issued->record.id.c_str(), path.c_str(), issued->secret.c_str());
+  return Status::Ok();
+}
+
+Result<GatewayOptions> BuildGatewayOptions(const ServeOptions& options) {
+  GatewayOptions gateway;
+  auto key_limit = ParseRateLimit(options.rate_limit_key);
+  if (!key_limit.ok()) {
+    return Status::InvalidArgument("--rate-limit-key: " + key_limit.status().message());
+  }
+  auto ip_limit = ParseRateLimit(options.rate_limit_ip);
+  if (!ip_limit.ok()) {
+    return Status::InvalidArgument("--rate-limit-ip: " + ip_limit.status().message());
+  }
+  gateway.key_limit = *key_limit;
+  gateway.ip_limit = *ip_limit;
+  gateway.admission[AdmissionClass::kIngest] = options.inflight_ingest;
+  gateway.admission[AdmissionClass::kQuery] = options.inflight_query;
+  gateway.admission[AdmissionClass::kAdmin] = options.inflight_admin;
+  gateway.admission[AdmissionClass::kOps] = options.inflight_ops;
+  return gateway;
 }
 
 // Connections, RocksDB files and the WAL all need descriptors: raise the soft limit to the hard
@@ -96,23 +127,39 @@ int RunServe(const ServeOptions& options) {
   log_options.partitions = options.partitions;
   log_options.sync = *sync;
   log_options.dedupe_window_us = options.dedupe_window_hours * 3600 * kMicrosPerSecond;
-  auto node = OpenNode(options.data_dir, log_options, clock, &metrics);
+  auto node = OpenNode(options.data_dir, log_options, options.privacy, clock, &metrics);
   if (!node.ok()) return Fail(node.status());
 
-  KeyRing keys;
-  if (Status status = BuildKeyRing(options, keys); !status.ok()) return Fail(status);
+  auto gateway_options = BuildGatewayOptions(options);
+  if (!gateway_options.ok()) return Fail(gateway_options.status());
+  auto audit = AuditLog::Open(AuditDirOf(options.data_dir), clock);
+  if (!audit.ok()) return Fail(audit.status());
+  KeyRing keys(clock);
+  if (Status status = AddFlagKeys(options, keys); !status.ok()) return Fail(status);
+  auto key_store = KeyStore::Open(*node->store, clock, &keys, audit->get());
+  if (!key_store.ok()) return Fail(key_store.status());
+  if (Status status = BootstrapAdminKey(options, **key_store, keys); !status.ok()) {
+    return Fail(status);
+  }
 
-  ProfileBuilder builder(*node->store, *node->log, clock, &metrics);
-  ProfileStore profiles(*node->store, clock);
+  ProfileBuilder builder(*node->store, *node->log, *node->vault, clock, &metrics);
+  ProfileStore profiles(*node->store, *node->vault, clock);
   // Acknowledging events comes first; profiles catch up when the request path leaves CPU free.
   constexpr int kConsumerNice = 5;
   ConsumerRunner profile_runner(
       "profiles", [&builder] { return builder.ProcessBatch(); }, kConsumerNice);
   node->log->SetAppendListener([&profile_runner] { profile_runner.Notify(); });
 
-  Router router(&metrics);
-  RegisterIngestRoutes(router, *node->log, keys, IngestLimits{}, clock, &metrics);
-  RegisterProfileRoutes(router, profiles, keys);
+  Gateway gateway(keys, clock, *gateway_options, &metrics);
+  Router router(gateway, &metrics);
+  RegisterIngestRoutes(router, *node->log, IngestLimits{}, clock, &metrics,
+                       node->filter->AsTransform());
+  RegisterProfileRoutes(router, profiles, audit->get());
+  ErasureService erasure(*node->store, *node->log, builder, profiles, audit->get(), clock,
+                         &metrics);
+  RegisterPrivacyRoutes(router, PrivacyRouteDeps{erasure, profiles, *node->log,
+                                                 node->filter->AsTransform(), audit->get(), clock});
+  RegisterKeyRoutes(router, **key_store, keys, clock);
   std::atomic<bool> ready{false};
   RegisterOpsRoutes(router, metrics, [&ready] { return ready.load(); });
 
@@ -125,6 +172,10 @@ int RunServe(const ServeOptions& options) {
   http_options.max_connections = options.max_connections;
   http_options.header_timeout_ms = options.header_timeout_ms;
   http_options.body_timeout_ms = options.body_timeout_ms;
+  http_options.write_timeout_ms = options.write_timeout_ms;
+  http_options.max_connections_per_address = options.max_connections_per_ip;
+  http_options.tls_cert_file = options.tls_cert;
+  http_options.tls_key_file = options.tls_key;
   HttpServer server(
       http_options,
       [&router](HttpRequest&& request, Responder respond) {
@@ -135,13 +186,20 @@ int RunServe(const ServeOptions& options) {
   // Start in dependency order: log, consumers, then the server that feeds them.
   node->log->Start();
   if (options.profiles) profile_runner.Start();
+  if (Status status = erasure.Start(); !status.ok()) {
+    profile_runner.Stop();
+    node->log->Stop();
+    return Fail(status);
+  }
   if (Status status = server.Start(); !status.ok()) {
+    erasure.Stop();
     profile_runner.Stop();
     node->log->Stop();
     return Fail(status);
   }
   ready.store(true);
-  std::printf("mercato listening on http://%s:%u (data in %s, sync=%s)\n", options.listen.c_str(),
+  std::printf("mercato listening on %s://%s:%u (data in %s, sync=%s)\n",
+              server.tls() ? "https" : "http", options.listen.c_str(),
               static_cast<unsigned>(server.port()), options.data_dir.c_str(), options.sync.c_str());
   std::fflush(stdout);
 
@@ -154,6 +212,7 @@ int RunServe(const ServeOptions& options) {
   server.StopAccepting();
   node->log->Stop();
   server.Stop(/*drain_ms=*/2000);
+  erasure.Stop();
   profile_runner.Stop();
   return 0;
 }

@@ -12,6 +12,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "NotFound";
     case StatusCode::kAlreadyExists:
       return "AlreadyExists";
+    case StatusCode::kFailedPrecondition:
+      return "FailedPrecondition";
     case StatusCode::kUnauthenticated:
       return "Unauthenticated";
     case StatusCode::kPermissionDenied:

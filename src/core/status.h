@@ -12,17 +12,18 @@ namespace mercato {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,    // caller sent something malformed
-  kNotFound,           // the thing asked for does not exist
-  kAlreadyExists,      // a unique thing was created twice
-  kUnauthenticated,    // no or unknown credentials
-  kPermissionDenied,   // credentials lack the scope
-  kPayloadTooLarge,    // input exceeds a documented limit
-  kResourceExhausted,  // a capacity limit (connections, queue) is reached
-  kUnavailable,        // shutting down or not ready; retry later
-  kIoError,            // the disk or the OS failed
-  kCorruption,         // stored data could not be decoded
-  kInternal,           // a bug: an invariant did not hold
+  kInvalidArgument,     // caller sent something malformed
+  kNotFound,            // the thing asked for does not exist
+  kAlreadyExists,       // a unique thing was created twice
+  kFailedPrecondition,  // the system is not in the state the operation needs
+  kUnauthenticated,     // no or unknown credentials
+  kPermissionDenied,    // credentials lack the scope
+  kPayloadTooLarge,     // input exceeds a documented limit
+  kResourceExhausted,   // a capacity limit (connections, queue) is reached
+  kUnavailable,         // shutting down or not ready; retry later
+  kIoError,             // the disk or the OS failed
+  kCorruption,          // stored data could not be decoded
+  kInternal,            // a bug: an invariant did not hold
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -38,6 +39,9 @@ class [[nodiscard]] Status {
   }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
+  static Status FailedPrecondition(std::string m) {
+    return {StatusCode::kFailedPrecondition, std::move(m)};
+  }
   static Status Unauthenticated(std::string m) {
     return {StatusCode::kUnauthenticated, std::move(m)};
   }

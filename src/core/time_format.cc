@@ -115,9 +115,13 @@ Result<int64_t> ParseTimestamp(std::string_view text) {
 }
 
 std::string FormatTimestamp(int64_t micros) {
-  int64_t seconds = micros >= 0 ? micros / kMicrosPerSecond
-                                : -((-micros + kMicrosPerSecond - 1) / kMicrosPerSecond);
-  int64_t sub_micros = micros - seconds * kMicrosPerSecond;
+  // Floor division without negating `micros`, which overflows near INT64_MIN.
+  int64_t seconds = micros / kMicrosPerSecond;
+  int64_t sub_micros = micros % kMicrosPerSecond;
+  if (sub_micros < 0) {
+    sub_micros += kMicrosPerSecond;
+    --seconds;
+  }
   int64_t days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
   int64_t in_day = seconds - days * 86400;
   int64_t year = 0;

@@ -101,7 +101,8 @@ size_t AddedBytes(std::string_view key, std::string_view value) {
 // NormalizeEvent with receivedAt already formatted (a batch formats it once).
 Result<Event> Normalize(json::object object, std::optional<EventType> route_type,
                         int64_t received_at_us, std::string_view received_text,
-                        const IngestLimits& limits, std::string_view default_sent_at) {
+                        const IngestLimits& limits, std::string_view default_sent_at,
+                        const PayloadTransform& transform) {
   Event event;
   size_t added = 0;
   // type
@@ -221,6 +222,13 @@ Result<Event> Normalize(json::object object, std::optional<EventType> route_type
                                    " bytes; the limit is " +
                                    std::to_string(limits.max_event_bytes));
   }
+  if (transform) {
+    RETURN_IF_ERROR(transform(event, object));
+    event.payload.clear();
+    if (!AppendJson(event.payload, object)) {
+      return Status::InvalidArgument("a number is too large to be represented (e.g. 1e400)");
+    }
+  }
   return event;
 }
 
@@ -228,13 +236,14 @@ Result<Event> Normalize(json::object object, std::optional<EventType> route_type
 
 Result<Event> NormalizeEvent(json::object object, std::optional<EventType> route_type,
                              int64_t received_at_us, const IngestLimits& limits,
-                             std::string_view default_sent_at) {
+                             std::string_view default_sent_at, const PayloadTransform& transform) {
   return Normalize(std::move(object), route_type, received_at_us, FormatTimestamp(received_at_us),
-                   limits, default_sent_at);
+                   limits, default_sent_at, transform);
 }
 
 Result<Event> ParseSingleEvent(std::string_view body, EventType route_type, int64_t received_at_us,
-                               const IngestLimits& limits, std::vector<EventError>& errors) {
+                               const IngestLimits& limits, std::vector<EventError>& errors,
+                               const PayloadTransform& transform) {
   if (body.size() > limits.max_event_bytes) {
     Status status = Status::PayloadTooLarge("body is " + std::to_string(body.size()) +
                                             " bytes; the limit for one event is " +
@@ -252,13 +261,15 @@ Result<Event> ParseSingleEvent(std::string_view body, EventType route_type, int6
     errors.push_back({-1, "body must be a JSON object"});
     return Status::InvalidArgument("body must be a JSON object");
   }
-  auto event = NormalizeEvent(std::move(value->get_object()), route_type, received_at_us, limits);
+  auto event = NormalizeEvent(std::move(value->get_object()), route_type, received_at_us, limits,
+                              {}, transform);
   if (!event.ok()) errors.push_back({-1, event.status().message()});
   return event;
 }
 
 Result<std::vector<Event>> ParseBatch(std::string_view body, int64_t received_at_us,
-                                      const IngestLimits& limits, std::vector<EventError>& errors) {
+                                      const IngestLimits& limits, std::vector<EventError>& errors,
+                                      const PayloadTransform& transform) {
   if (body.size() > limits.max_batch_bytes) {
     Status status = Status::PayloadTooLarge("body is " + std::to_string(body.size()) +
                                             " bytes; the batch limit is " +
@@ -348,9 +359,16 @@ Result<std::vector<Event>> ParseBatch(std::string_view body, int64_t received_at
       object["integrations"] = *shared_integrations;
     }
     auto event = Normalize(std::move(object), std::nullopt, received_at_us, received_text, limits,
-                           default_sent_at);
+                           default_sent_at, transform);
     if (event.ok()) {
       events.push_back(std::move(event).value());
+    } else if (event.status().code() != StatusCode::kInvalidArgument &&
+               event.status().code() != StatusCode::kPayloadTooLarge) {
+      // Not the client's fault (e.g. the transform could not reach the key vault): the batch
+      // fails as a whole with that status.
+      errors.clear();
+      errors.push_back({index, event.status().message()});
+      return event.status();
     } else {
       ++bad;
       too_large |= event.status().code() == StatusCode::kPayloadTooLarge;

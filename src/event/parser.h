@@ -20,6 +20,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,12 @@ struct IngestLimits {
   unsigned max_depth = 32;              // JSON nesting
 };
 
+// Runs on each event after validation and normalisation, before it is serialised: the privacy
+// filter (DLP, field encryption) and the gateway (source stamping) change the stored payload here.
+// A non-Ok status rejects the event (and so its whole batch) with that status. The event size limit
+// applies to the payload before the transform.
+using PayloadTransform = std::function<Status(const Event& event, boost::json::object& payload)>;
+
 struct EventError {
   int index = -1;  // position in the batch; -1 for the whole body
   std::string message;
@@ -44,17 +51,20 @@ struct EventError {
 
 // A body for a single-event route (/v1/track, /v1/identify, ...).
 Result<Event> ParseSingleEvent(std::string_view body, EventType route_type, int64_t received_at_us,
-                               const IngestLimits& limits, std::vector<EventError>& errors);
+                               const IngestLimits& limits, std::vector<EventError>& errors,
+                               const PayloadTransform& transform = {});
 
 // A /v1/batch body: {"batch": [...], "context"?, "integrations"?, "sentAt"?}.
 Result<std::vector<Event>> ParseBatch(std::string_view body, int64_t received_at_us,
-                                      const IngestLimits& limits, std::vector<EventError>& errors);
+                                      const IngestLimits& limits, std::vector<EventError>& errors,
+                                      const PayloadTransform& transform = {});
 
 // Validates and normalises one event object already parsed (importers and the batch parser use it).
 // `route_type` set means the route fixes the type; otherwise "type" must be in the object.
 // `default_sent_at` is a batch-level sentAt (empty when none).
 Result<Event> NormalizeEvent(boost::json::object object, std::optional<EventType> route_type,
                              int64_t received_at_us, const IngestLimits& limits,
-                             std::string_view default_sent_at = {});
+                             std::string_view default_sent_at = {},
+                             const PayloadTransform& transform = {});
 
 }  // namespace mercato

@@ -31,6 +31,7 @@
 
 #include "core/status.h"
 #include "event/event.h"
+#include "event/parser.h"
 
 namespace mercato {
 
@@ -40,6 +41,8 @@ struct ShopOptions {
   int products = 300;                           // 1 .. 1,000,000
   int days = 120;                               // 1 .. 3650
   int64_t start_us = 1767225600LL * 1'000'000;  // 2026-01-01T00:00:00Z; midnight of day 0
+  // Applied to each event as it is normalised (the privacy filter, when generating into a store).
+  PayloadTransform transform;
 };
 
 enum class ShopSegment {

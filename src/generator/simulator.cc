@@ -95,8 +95,8 @@ class ShopSimulator {
                 });
       for (PendingEvent& pending : day_events) {
         pending.object["messageId"] = id_prefix + std::to_string(sequence++);
-        auto event =
-            NormalizeEvent(std::move(pending.object), std::nullopt, pending.time_us, limits);
+        auto event = NormalizeEvent(std::move(pending.object), std::nullopt, pending.time_us,
+                                    limits, {}, options_.transform);
         if (!event.ok()) {
           return Status::Internal("generated event rejected: " + event.status().message());
         }

@@ -25,7 +25,7 @@ Result<Event> ImportSink::Normalize(boost::json::object object,
                                     const std::string& message_id) const {
   if (!message_id.empty()) object["messageId"] = message_id;
   return NormalizeEvent(std::move(object), std::nullopt, options_.clock->NowMicros(),
-                        options_.limits);
+                        options_.limits, {}, options_.transform);
 }
 
 Status ImportSink::Add(Event event) {

@@ -65,6 +65,8 @@ struct ImportOptions {
   // Called from the importing thread with the bytes of the file processed so far, at most every
   // ~100 ms and once at the end (bytes_done == bytes_total). May be empty.
   std::function<void(uint64_t bytes_done, uint64_t bytes_total)> on_progress;
+  // Applied to each event as it is normalised (the privacy filter). May be empty.
+  PayloadTransform transform;
 };
 
 // Reads options.path in options.format and appends its events to `log`. Returns the report, or:

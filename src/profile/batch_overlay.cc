@@ -46,7 +46,7 @@ Result<ProfileState*> BatchOverlay::FindCustomer(const std::string& key) {
     if (it->second.empty()) return static_cast<ProfileState*>(nullptr);
     customer_id = it->second;
   } else {
-    auto stored = store_.Get(Cf::kIdentities, key);
+    auto stored = store_.Get(Cf::kIdentities, IdentityIndexKey(pseudonym_key_, key));
     if (!stored.ok()) {
       if (stored.status().code() != StatusCode::kNotFound) return stored.status();
       identities_.emplace(key, std::string());
@@ -131,7 +131,11 @@ Status BatchOverlay::Apply(const EventView& event, uint32_t partition, uint64_t 
                          ? std::move(as_user)
                          : IdentityKey(IdentityKind::kAnonymousId, event.previous_id));
   }
-  if (!event.email.empty()) linked.push_back(IdentityKey(IdentityKind::kEmail, event.email));
+  std::string email_key;
+  if (!event.email.empty()) {
+    email_key = EmailIdentityKey(pseudonym_key_, event.email);
+    linked.push_back(email_key);
+  }
   // alias usually repeats its anonymousId as previousId.
   std::sort(linked.begin(), linked.end());
   linked.erase(std::unique(linked.begin(), linked.end()), linked.end());
@@ -172,6 +176,9 @@ Status BatchOverlay::Apply(const EventView& event, uint32_t partition, uint64_t 
   }
   for (const std::string* key : unknown) Attach(*customer, *key);
   customer->Apply(event);
+  if (!email_key.empty() && event.email_value != nullptr && customer->HasIdentity(email_key)) {
+    customer->email_values[email_key] = *event.email_value;
+  }
   MarkDirty(*customer);
   events_.push_back(PendingEvent{customer->id, event.timestamp_us, partition, offset, payload});
   return Status::Ok();
@@ -212,7 +219,7 @@ Status BatchOverlay::Flush(rocksdb::WriteBatch& batch) {
     }
   }
   for (const std::string& key : dirty_identities_) {
-    batch.Put(identities_cf, key, Root(identities_.at(key)));
+    batch.Put(identities_cf, IdentityIndexKey(pseudonym_key_, key), Root(identities_.at(key)));
   }
   for (const std::string& id : dirty_profiles_) {
     const ProfileState& state = *profiles_.at(id);

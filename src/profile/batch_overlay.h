@@ -40,7 +40,10 @@ namespace mercato::profile {
 
 class BatchOverlay {
  public:
-  explicit BatchOverlay(Store& store) : store_(store) {}
+  // `pseudonym_key` is the vault's (KeyVault::pseudonym_key): identity keys in the store and e-mail
+  // identities are pseudonyms under it (profile/keys.h).
+  BatchOverlay(Store& store, std::string_view pseudonym_key)
+      : store_(store), pseudonym_key_(pseudonym_key) {}
 
   // Resolves `event`'s customer (creating or merging customers as the rules say), folds the event
   // into its profile and queues the history row (partition, offset) -> payload. `payload` must stay
@@ -80,6 +83,7 @@ class BatchOverlay {
   const std::string& Root(const std::string& id) const;
 
   Store& store_;
+  const std::string_view pseudonym_key_;
   // identity key -> customer id as last known ("" = not in the store).
   std::unordered_map<std::string, std::string> identities_;
   std::unordered_set<std::string> dirty_identities_;

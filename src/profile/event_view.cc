@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/time_format.h"
+#include "privacy/field_cipher.h"
 #include "profile/keys.h"
 
 namespace mercato::profile {
@@ -51,7 +52,7 @@ bool NumberField(const json::object* object, std::string_view key, double& out) 
   return std::isfinite(out);
 }
 
-Result<EventView> ReadEventView(const json::value& root) {
+Result<EventView> ReadEventView(const json::value& root, const KeyVault* vault) {
   if (!root.is_object()) return Status::InvalidArgument("event payload is not a JSON object");
   const json::object& object = root.get_object();
   EventView view;
@@ -74,8 +75,26 @@ Result<EventView> ReadEventView(const json::value& root) {
   view.context_traits = ObjectField(context, "traits");
   view.device_type = StringField(ObjectField(context, "device"), "type");
   view.country = StringField(ObjectField(context, "location"), "country");
-  view.email = NormalizeEmail(StringField(view.traits, "email"));
-  if (view.email.empty()) view.email = NormalizeEmail(StringField(view.context_traits, "email"));
+  view.source = StringField(&object, "source");
+  view.consent = ReadConsentPreferences(context);
+  for (const json::object* traits : {view.traits, view.context_traits}) {
+    const json::value* email = traits != nullptr ? traits->if_contains("email") : nullptr;
+    if (email == nullptr) continue;
+    if (email->is_string()) {
+      view.email = NormalizeEmail(std::string_view(email->get_string()));
+    } else if (vault != nullptr && IsEncrypted(*email)) {
+      auto plain = DecryptValue(*email, *vault);
+      if (plain.ok() && plain->is_string()) {
+        view.email = NormalizeEmail(std::string_view(plain->get_string()));
+      } else if (!plain.ok() && plain.status().code() != StatusCode::kNotFound) {
+        return plain.status();
+      }
+    }
+    if (!view.email.empty()) {
+      view.email_value = email;
+      break;
+    }
+  }
   return view;
 }
 

@@ -9,9 +9,13 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 #include "event/event.h"
+#include "privacy/consent.h"
+#include "privacy/key_vault.h"
 
 namespace mercato::profile {
 
@@ -28,12 +32,19 @@ struct EventView {
   const boost::json::object* properties = nullptr;
   std::string_view device_type;  // context.device.type
   std::string_view country;      // context.location.country
-  std::string email;             // normalised e-mail from traits or context.traits, else empty
+  // The normalised e-mail from traits or context.traits (decrypted when stored encrypted; empty
+  // when absent or its key is destroyed), and the stored value it came from (for profiles to keep).
+  std::string email;
+  const boost::json::value* email_value = nullptr;
+  std::string_view source;  // the write key's source that sent the event (top-level "source")
+  std::vector<std::pair<Purpose, bool>> consent;  // context.consent.categoryPreferences
 };
 
-// Reads `root` (the parsed payload). InvalidArgument when it is not an object, has no valid
-// "type", neither userId nor anonymousId, or no parsable "timestamp".
-Result<EventView> ReadEventView(const boost::json::value& root);
+// Reads `root` (the parsed payload), decrypting an encrypted e-mail with `vault` (which may be null
+// for payloads without encrypted values). InvalidArgument when it is not an object, has no valid
+// "type", neither userId nor anonymousId, or no parsable "timestamp"; the vault's errors other
+// than a destroyed key.
+Result<EventView> ReadEventView(const boost::json::value& root, const KeyVault* vault = nullptr);
 
 // A string member of `object` (empty when absent or not a string). `object` may be null.
 std::string_view StringField(const boost::json::object* object, std::string_view key);

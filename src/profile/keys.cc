@@ -2,6 +2,7 @@
 
 #include "core/big_endian.h"
 #include "core/hash.h"
+#include "privacy/pseudonym.h"
 
 namespace mercato::profile {
 namespace {
@@ -28,6 +29,20 @@ std::string IdentityKey(IdentityKind kind, std::string_view value) {
   key.push_back(static_cast<char>(kind));
   key.push_back(':');
   key.append(value);
+  return key;
+}
+
+std::string EmailIdentityKey(std::string_view pseudonym_key, std::string_view normalized_email) {
+  std::string text = "email:";
+  text.append(normalized_email);
+  return IdentityKey(IdentityKind::kEmail, Pseudonym(pseudonym_key, text));
+}
+
+std::string IdentityIndexKey(std::string_view pseudonym_key, std::string_view identity_key) {
+  std::string key;
+  key.push_back(identity_key.empty() ? '?' : identity_key[0]);
+  key.push_back(':');
+  key += Pseudonym(pseudonym_key, identity_key);
   return key;
 }
 

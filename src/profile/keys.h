@@ -2,8 +2,13 @@
 // Key codecs of the profile module (docs/formats/keys.md). All keys are byte strings whose
 // bytewise order is the order queries need.
 //
-//   identities: kind ':' value            -> customer id (16 lowercase hex chars)
-//               kind 'u' userId, 'a' anonymousId, 'e' e-mail (trimmed, ASCII-lowercased)
+//   identities: IdentityIndexKey(identity key) -> customer id (16 lowercase hex chars)
+//
+// An identity key names an identity in memory and inside profiles: "u:<userId>",
+// "a:<anonymousId>" and, for e-mails, "e:" + Pseudonym("email:" + normalised address) — an e-mail
+// is never stored in clear; profiles keep its encrypted value for display. Database keys use
+// IdentityIndexKey, a pseudonym of the whole identity key, so that no userId or address appears in
+// RocksDB keys (which its file metadata copies and erasure could not reach).
 //   profiles:   customer id                -> profile JSON (profile/profile_state.h)
 //   events:     customer id (16 bytes) | timestamp (PutInt64Ordered micros) | partition (u32 BE)
 //               | offset (u64 BE)          -> normalised event payload
@@ -25,6 +30,12 @@ enum class IdentityKind : char { kUserId = 'u', kAnonymousId = 'a', kEmail = 'e'
 
 // "u:42", "a:anon-1", "e:ann@example.com". `value` is used as given (see NormalizeEmail).
 std::string IdentityKey(IdentityKind kind, std::string_view value);
+
+// The e-mail identity key of a normalised address (NormalizeEmail) under the vault's pseudonym key.
+std::string EmailIdentityKey(std::string_view pseudonym_key, std::string_view normalized_email);
+
+// The identities column family key of an identity key: kind ':' Pseudonym(identity key).
+std::string IdentityIndexKey(std::string_view pseudonym_key, std::string_view identity_key);
 
 // The API name of an identity key's kind ("userId", "anonymousId", "email"); empty when the key
 // is malformed.

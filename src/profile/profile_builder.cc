@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <mutex>
 
 #include "core/big_endian.h"
 #include "core/logging.h"
@@ -14,11 +15,14 @@ namespace json = boost::json;
 
 class ProfileBuilder::Impl {
  public:
-  Impl(Store& store, const EventLog& log, const Clock& clock, MetricsRegistry* metrics);
+  Impl(Store& store, const EventLog& log, KeyVault& vault, const Clock& clock,
+       MetricsRegistry* metrics);
   ~Impl();
 
   Result<size_t> ProcessBatch(size_t max_events);
   uint64_t Lag() const;
+  std::vector<uint64_t> Cursors() const;
+  Result<CustomerErasure> Erase(std::string_view customer_id);
 
  private:
   Status LoadCursors();
@@ -29,7 +33,10 @@ class ProfileBuilder::Impl {
   // const after construction
   Store& store_;
   const EventLog& log_;
+  KeyVault& vault_;
   MetricsRegistry* const metrics_;
+  // Serialises ProcessBatch and Erase.
+  std::mutex mu_;
   Counter* processed_ = nullptr;
   Counter* skipped_ = nullptr;
   Histogram* batch_seconds_ = nullptr;
@@ -40,10 +47,11 @@ class ProfileBuilder::Impl {
   bool cursors_loaded_ = false;
 };
 
-ProfileBuilder::Impl::Impl(Store& store, const EventLog& log, const Clock& /*clock*/,
-                           MetricsRegistry* metrics)
+ProfileBuilder::Impl::Impl(Store& store, const EventLog& log, KeyVault& vault,
+                           const Clock& /*clock*/, MetricsRegistry* metrics)
     : store_(store),
       log_(log),
+      vault_(vault),
       metrics_(metrics),
       cursors_(new std::atomic<uint64_t>[log.partitions()]) {
   for (uint32_t partition = 0; partition < log_.partitions(); ++partition) cursors_[partition] = 0;
@@ -136,7 +144,16 @@ Result<std::vector<LogRecord>> ProfileBuilder::Impl::ReadPending(size_t max_even
   return all;
 }
 
+std::vector<uint64_t> ProfileBuilder::Impl::Cursors() const {
+  std::vector<uint64_t> cursors(log_.partitions());
+  for (uint32_t partition = 0; partition < log_.partitions(); ++partition) {
+    cursors[partition] = cursors_[partition].load(std::memory_order_acquire);
+  }
+  return cursors;
+}
+
 Result<size_t> ProfileBuilder::Impl::ProcessBatch(size_t max_events) {
+  std::lock_guard lock(mu_);
   const auto started = std::chrono::steady_clock::now();
   if (!cursors_loaded_) RETURN_IF_ERROR(LoadCursors());
   if (max_events == 0) return size_t{0};
@@ -144,7 +161,7 @@ Result<size_t> ProfileBuilder::Impl::ProcessBatch(size_t max_events) {
   ASSIGN_OR_RETURN(std::vector<LogRecord> records, ReadPending(max_events, next));
   if (records.empty()) return size_t{0};
 
-  profile::BatchOverlay overlay(store_);
+  profile::BatchOverlay overlay(store_, vault_.pseudonym_key());
   size_t skipped = 0;
   // Parsed payloads live in a per-record arena; profiles copy what they keep.
   unsigned char arena[16384];
@@ -155,7 +172,7 @@ Result<size_t> ProfileBuilder::Impl::ProcessBatch(size_t max_events) {
         json::parse(json::string_view(record.payload.data(), record.payload.size()), ec, &resource);
     Result<profile::EventView> view =
         ec ? Result<profile::EventView>(Status::InvalidArgument("malformed JSON: " + ec.message()))
-           : profile::ReadEventView(root);
+           : profile::ReadEventView(root, &vault_);
     if (!view.ok()) {
       // The log holds only validated events, so this is damage; stalling every later event of the
       // partition behind it would be worse than skipping it.
@@ -190,9 +207,9 @@ Result<size_t> ProfileBuilder::Impl::ProcessBatch(size_t max_events) {
   return records.size();
 }
 
-ProfileBuilder::ProfileBuilder(Store& store, const EventLog& log, const Clock& clock,
-                               MetricsRegistry* metrics)
-    : impl_(std::make_unique<Impl>(store, log, clock, metrics)) {}
+ProfileBuilder::ProfileBuilder(Store& store, const EventLog& log, KeyVault& vault,
+                               const Clock& clock, MetricsRegistry* metrics)
+    : impl_(std::make_unique<Impl>(store, log, vault, clock, metrics)) {}
 
 ProfileBuilder::~ProfileBuilder() = default;
 
@@ -201,5 +218,16 @@ Result<size_t> ProfileBuilder::ProcessBatch(size_t max_events) {
 }
 
 uint64_t ProfileBuilder::Lag() const { return impl_->Lag(); }
+
+std::vector<uint64_t> ProfileBuilder::Cursors() const { return impl_->Cursors(); }
+
+Result<CustomerErasure> ProfileBuilder::Impl::Erase(std::string_view customer_id) {
+  std::lock_guard lock(mu_);
+  return EraseCustomer(store_, vault_, customer_id);
+}
+
+Result<CustomerErasure> ProfileBuilder::Erase(std::string_view customer_id) {
+  return impl_->Erase(customer_id);
+}
 
 }  // namespace mercato

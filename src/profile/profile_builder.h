@@ -13,15 +13,20 @@
 // mercato_profile_batch_seconds and the gauge mercato_consumer_lag{consumer="profiles"}; the
 // registry may outlive the builder. `log` must outlive the builder.
 //
-// Thread safety: one ProfileBuilder per store, called from one thread (pipeline/ runs it); Lag()
-// is safe from any thread.
+// Thread safety: one ProfileBuilder per store. ProcessBatch and Erase are serialised by a mutex
+// (the consumer thread runs one, the erasure service the other); Lag() and Cursors() are safe
+// from any thread.
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "core/status.h"
+#include "privacy/key_vault.h"
+#include "profile/customer_erasure.h"
 #include "storage/event_log.h"
 #include "storage/store.h"
 
@@ -29,7 +34,9 @@ namespace mercato {
 
 class ProfileBuilder {
  public:
-  ProfileBuilder(Store& store, const EventLog& log, const Clock& clock, MetricsRegistry* metrics);
+  // `vault` decrypts e-mails for identity stitching and holds the keys Erase destroys.
+  ProfileBuilder(Store& store, const EventLog& log, KeyVault& vault, const Clock& clock,
+                 MetricsRegistry* metrics);
   ~ProfileBuilder();
 
   // Processes up to `max_events` pending records across partitions (a fair share of the budget
@@ -42,6 +49,17 @@ class ProfileBuilder {
 
   // Records not yet processed, summed over partitions (consumer lag).
   uint64_t Lag() const;
+  // The next offset to process, per partition.
+  std::vector<uint64_t> Cursors() const;
+
+  // Erases the customer `customer_id` resolves to (a merged customer's id leads to the survivor):
+  // destroys the data keys of all its identities (so every encrypted copy of its personal values,
+  // wherever it lies, becomes unreadable), then deletes in one synced write its profile and the
+  // redirects of customers merged into it, its identity index entries, its history rows and the
+  // log records they came from. Records of the customer still unprocessed in the log are not
+  // touched: callers wait for the builder to pass them first (pipeline/erasure_service.h).
+  // NotFound when there is no such customer. Idempotent after a crash between the two writes.
+  Result<CustomerErasure> Erase(std::string_view customer_id);
 
  private:
   class Impl;

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/time_format.h"
+#include "privacy/field_cipher.h"
 #include "profile/keys.h"
 
 namespace mercato::profile {
@@ -308,6 +309,11 @@ void ProfileState::Apply(const EventView& event) {
   // context.traits first so that identify's own traits win within one event.
   ApplyTraits(traits, event.context_traits, ts);
   ApplyTraits(traits, event.traits, ts);
+  for (const auto& [purpose, granted] : event.consent) {
+    consent.Apply(
+        purpose,
+        ConsentDecision{granted, ts, event.source.empty() ? "event" : std::string(event.source)});
+  }
 }
 
 void ProfileState::Absorb(const ProfileState& loser) {
@@ -344,6 +350,17 @@ void ProfileState::Absorb(const ProfileState& loser) {
   SumInto(categories, loser.categories);
   SumInto(devices, loser.devices);
   SumInto(countries, loser.countries);
+  for (Purpose purpose : kAllPurposes) {
+    const auto& decision = loser.consent.decisions[static_cast<size_t>(purpose)];
+    if (decision) consent.Apply(purpose, *decision);
+  }
+  for (const auto& [key, value] : loser.email_values) email_values.emplace(key, value);
+}
+
+Status ProfileState::DecryptPersonal(const KeyVault& vault) {
+  for (auto& [name, trait] : traits) RETURN_IF_ERROR(DecryptTree(trait.value, vault));
+  for (auto& [key, value] : email_values) RETURN_IF_ERROR(DecryptTree(value, vault));
+  return Status::Ok();
 }
 
 std::string ProfileState::Serialize() const {
@@ -375,6 +392,17 @@ std::string ProfileState::Serialize() const {
   root["categories"] = CountsToJson(categories, kMaxStoredCategories);
   root["devices"] = CountsToJson(devices, kMaxStoredDevicesOrCountries);
   root["countries"] = CountsToJson(countries, kMaxStoredDevicesOrCountries);
+  json::object consent_object;
+  for (Purpose purpose : kAllPurposes) {
+    const auto& decision = consent.decisions[static_cast<size_t>(purpose)];
+    if (!decision) continue;
+    consent_object[PurposeName(purpose)] = json::object{
+        {"granted", decision->granted}, {"at", decision->at_us}, {"source", decision->source}};
+  }
+  root["consent"] = std::move(consent_object);
+  json::object email_object;
+  for (const auto& [key, value] : email_values) email_object[key] = value;
+  root["emails"] = std::move(email_object);
   return json::serialize(root);
 }
 
@@ -436,16 +464,53 @@ Result<ProfileState> ProfileState::Parse(std::string_view id, std::string_view s
   RETURN_IF_ERROR(ReadCounts(root, "categories", state.categories));
   RETURN_IF_ERROR(ReadCounts(root, "devices", state.devices));
   RETURN_IF_ERROR(ReadCounts(root, "countries", state.countries));
+  if (const json::value* consent = root.if_contains("consent")) {
+    if (!consent->is_object()) return Status::Corruption("profile consent is not an object");
+    for (const auto& entry : consent->get_object()) {
+      auto purpose = PurposeFromName(entry.key());
+      const json::object* decision = entry.value().if_object();
+      if (!purpose || decision == nullptr) {
+        return Status::Corruption("profile consent '" + std::string(entry.key()) +
+                                  "' is malformed");
+      }
+      ConsentDecision parsed;
+      const json::value* granted = decision->if_contains("granted");
+      const json::value* source = decision->if_contains("source");
+      if (granted == nullptr || !granted->is_bool() || source == nullptr || !source->is_string()) {
+        return Status::Corruption("profile consent '" + std::string(entry.key()) +
+                                  "' is malformed");
+      }
+      parsed.granted = granted->get_bool();
+      parsed.source = std::string(source->get_string());
+      RETURN_IF_ERROR(ReadInt(*decision, "at", parsed.at_us));
+      state.consent.decisions[static_cast<size_t>(*purpose)] = std::move(parsed);
+    }
+  }
+  if (const json::value* emails = root.if_contains("emails")) {
+    if (!emails->is_object()) return Status::Corruption("profile emails are not an object");
+    for (const auto& entry : emails->get_object()) {
+      state.email_values.emplace(std::string(entry.key()), entry.value());
+    }
+  }
   return state;
 }
 
-std::string ProfileState::RenderApiJson(int64_t now_us) const {
+std::string ProfileState::RenderApiJson(int64_t now_us, const ConsentDefaults& defaults) const {
   json::object root;
   root["customerId"] = id;
   json::array identity_array;
   for (const std::string& key : identities) {
     std::string_view kind = IdentityKindName(key);
     if (kind.empty()) continue;
+    if (kind == "email") {
+      auto it = email_values.find(key);
+      // An address whose value was lost (erased key) is not shown at all.
+      if (it == email_values.end() || !it->second.is_string()) continue;
+      // Shown normalised, as it is matched (the trait keeps the customer's spelling).
+      identity_array.push_back(json::object{
+          {"type", kind}, {"value", NormalizeEmail(std::string_view(it->second.get_string()))}});
+      continue;
+    }
     identity_array.push_back(
         json::object{{"type", kind}, {"value", std::string_view(key).substr(2)}});
   }
@@ -498,8 +563,21 @@ std::string ProfileState::RenderApiJson(int64_t now_us) const {
   }
   rfm["frequency"] = orders;
   rfm["monetary"] = revenue;
-  features["rfm"] = std::move(rfm);
+  // Without consent to profiling, no scores are derived from the customer's behaviour.
+  const bool profiling = consent.Allows(Purpose::kProfiling, defaults);
+  features["rfm"] = profiling ? json::value(std::move(rfm)) : json::value(nullptr);
   root["features"] = std::move(features);
+  json::object consent_object;
+  for (Purpose purpose : kAllPurposes) {
+    const auto& decision = consent.decisions[static_cast<size_t>(purpose)];
+    json::object entry;
+    entry["granted"] = consent.Allows(purpose, defaults);
+    entry["decided"] = decision.has_value();
+    entry["at"] = TimeOrNull(decision.has_value(), decision ? decision->at_us : 0);
+    entry["source"] = decision ? json::value(decision->source) : json::value(nullptr);
+    consent_object[PurposeName(purpose)] = std::move(entry);
+  }
+  root["consent"] = std::move(consent_object);
 
   json::array merged_array;
   for (const std::string& merged : merged_from) merged_array.emplace_back(merged);

@@ -19,7 +19,11 @@
 //    "lastOrderAt": <micros> | null,
 //    "categories": {"<category>": n, ...},                     // top 20 by count
 //    "devices": {"<context.device.type>": n, ...},             // top 20 by count
-//    "countries": {"<context.location.country>": n, ...}}      // top 20 by count
+//    "countries": {"<context.location.country>": n, ...},      // top 20 by count
+//    "consent": {"<purpose>": {"granted": b, "at": <micros>, "source": "..."}, ...},
+//    "emails": {"<e-mail identity key>": <the address as stored: encrypted>, ...}}
+// Identity keys of e-mails are pseudonyms (profile/keys.h); "emails" keeps each address's stored
+// (encrypted) value so that the API can show it while the customer's data key exists.
 //
 // A customer merged into another is replaced by a redirect: {"mergedInto": "<customer id>"}.
 // Money is kept in integer micro-units so that sums are exact and identical after any number of
@@ -37,6 +41,8 @@
 #include <vector>
 
 #include "core/status.h"
+#include "privacy/consent.h"
+#include "privacy/key_vault.h"
 #include "profile/event_view.h"
 
 namespace mercato::profile {
@@ -75,6 +81,9 @@ struct ProfileState {
   CountMap categories;
   CountMap devices;
   CountMap countries;
+  ConsentState consent;
+  // e-mail identity key -> the address as stored in the event (encrypted with a data key).
+  std::map<std::string, boost::json::value, std::less<>> email_values;
 
   uint64_t TotalEvents() const;
   bool HasUserId() const;
@@ -95,9 +104,13 @@ struct ProfileState {
   static Result<ProfileState> Parse(std::string_view id, std::string_view stored);
 
   // The API document (docs/api.md "Profile", profile/profile_store.h): customerId, identities,
-  // traits, features with RFM computed against `now_us`, mergedFrom. Numbers are written in
-  // shortest decimal form (145.5, not 1.455E2).
-  std::string RenderApiJson(int64_t now_us) const;
+  // traits, features with RFM computed against `now_us` (null without profiling consent), consent,
+  // mergedFrom. Values are rendered as held: ProfileStore decrypts personal values first
+  // (DecryptPersonal). Numbers are written in shortest decimal form (145.5, not 1.455E2).
+  std::string RenderApiJson(int64_t now_us, const ConsentDefaults& defaults = {}) const;
+
+  // Replaces encrypted trait and e-mail values by their plaintext (null when erased).
+  Status DecryptPersonal(const KeyVault& vault);
 };
 
 // Order-independent helpers exposed for tests.

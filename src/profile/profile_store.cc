@@ -1,5 +1,10 @@
 #include "profile/profile_store.h"
 
+#include <boost/json.hpp>
+
+#include "core/time_format.h"
+#include "event/json_writer.h"
+#include "privacy/field_cipher.h"
 #include "profile/keys.h"
 #include "profile/profile_state.h"
 
@@ -66,18 +71,30 @@ Result<std::pair<std::string, std::string>> FollowRedirects(SnapshotRead& read,
   return Status::Corruption("redirect chain from customer " + std::string(id) + " is too long");
 }
 
+// A stored event with its personal values decrypted (null where the key is destroyed).
+Result<std::string> DecryptedEvent(const rocksdb::Slice& stored, const KeyVault& vault) {
+  std::string_view text(stored.data(), stored.size());
+  if (text.find(kEncryptedMember) == std::string_view::npos) return std::string(text);
+  boost::system::error_code ec;
+  boost::json::value root = boost::json::parse(text, ec);
+  if (ec) return Status::Corruption("a stored event is not JSON");
+  RETURN_IF_ERROR(DecryptTree(root, vault));
+  return SerializeJson(root);
+}
+
 }  // namespace
 
 Result<std::string> ProfileStore::Resolve(std::string_view id) const {
   if (id.empty()) return Status::NotFound("empty id");
   SnapshotRead read(store_);
+  const std::string& pseudonym_key = vault_.pseudonym_key();
   std::vector<std::string> keys = {profile::IdentityKey(profile::IdentityKind::kUserId, id),
                                    profile::IdentityKey(profile::IdentityKind::kAnonymousId, id)};
   if (std::string email = profile::NormalizeEmail(id); !email.empty()) {
-    keys.push_back(profile::IdentityKey(profile::IdentityKind::kEmail, email));
+    keys.push_back(profile::EmailIdentityKey(pseudonym_key, email));
   }
   for (const std::string& key : keys) {
-    auto customer = read.Get(Cf::kIdentities, key);
+    auto customer = read.Get(Cf::kIdentities, profile::IdentityIndexKey(pseudonym_key, key));
     if (customer.ok()) {
       ASSIGN_OR_RETURN(auto live, FollowRedirects(read, *customer));
       return std::move(live.first);
@@ -95,7 +112,29 @@ Result<std::string> ProfileStore::ProfileJson(std::string_view customer_id) cons
   ASSIGN_OR_RETURN(auto live, FollowRedirects(read, customer_id));
   ASSIGN_OR_RETURN(profile::ProfileState state,
                    profile::ProfileState::Parse(live.first, live.second));
+  RETURN_IF_ERROR(state.DecryptPersonal(vault_));
   return state.RenderApiJson(clock_.NowMicros());
+}
+
+Result<std::string> ProfileStore::ExportJson(std::string_view customer_id) const {
+  ASSIGN_OR_RETURN(std::string profile_json, ProfileJson(customer_id));
+  ASSIGN_OR_RETURN(std::string live, Resolve(customer_id));
+  std::string out = "{\"customerId\":\"" + live + "\",\"exportedAt\":\"" +
+                    FormatTimestamp(clock_.NowMicros()) + "\",\"profile\":" + profile_json +
+                    ",\"events\":[";
+  std::string cursor;
+  bool first = true;
+  do {
+    ASSIGN_OR_RETURN(EventPage page, Events(live, cursor, kMaxPageSize));
+    for (std::string& event : page.events) {
+      if (!first) out.push_back(',');
+      first = false;
+      out += event;
+    }
+    cursor = std::move(page.next_cursor);
+  } while (!cursor.empty());
+  out += "]}";
+  return out;
 }
 
 Result<EventPage> ProfileStore::Events(std::string_view customer_id, std::string_view cursor,
@@ -127,7 +166,8 @@ Result<EventPage> ProfileStore::Events(std::string_view customer_id, std::string
     if (it->key().size() != prefix.size() + profile::kEventSuffixSize) {
       return Status::Corruption("bad events key for customer " + prefix);
     }
-    page.events.push_back(it->value().ToString());
+    ASSIGN_OR_RETURN(std::string event, DecryptedEvent(it->value(), vault_));
+    page.events.push_back(std::move(event));
     last_suffix.assign(it->key().data() + prefix.size(), profile::kEventSuffixSize);
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading customer events"));

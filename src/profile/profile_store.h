@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "privacy/key_vault.h"
 #include "storage/store.h"
 
 namespace mercato {
@@ -20,7 +21,9 @@ struct EventPage {
 
 class ProfileStore {
  public:
-  ProfileStore(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+  // `vault` decrypts personal values for the API (and derives the pseudonyms of identities).
+  ProfileStore(Store& store, const KeyVault& vault, const Clock& clock)
+      : store_(store), vault_(vault), clock_(clock) {}
 
   // Resolves `id` as, in order: userId, anonymousId, e-mail (case-insensitive), customer id.
   // Returns the customer id of the (merged) customer, or NotFound.
@@ -37,7 +40,9 @@ class ProfileStore {
   //                 "rfm": {"recency_days" (days since last_order_at, 2 decimals; null
   //                                          without orders),
   //                         "frequency" (= orders), "monetary" (= revenue)}},
+  //    "consent": {"<purpose>": {"granted", "decided", "at" (ISO|null), "source"}},
   //    "mergedFrom": ["<customer id>", ...]}
+  // Personal values are decrypted; those whose data key is destroyed read as null.
   // NotFound when there is no such customer; Corruption when its stored profile cannot be read.
   Result<std::string> ProfileJson(std::string_view customer_id) const;
 
@@ -47,6 +52,11 @@ class ProfileStore {
   // unknown customer.
   Result<EventPage> Events(std::string_view customer_id, std::string_view cursor,
                            size_t limit) const;
+
+  // Everything held about the customer as one JSON document (right of access and portability,
+  // docs/privacy.md): {"customerId", "exportedAt", "profile": <ProfileJson>, "events": [every
+  // history event, oldest first, decrypted]}. NotFound for an unknown customer.
+  Result<std::string> ExportJson(std::string_view customer_id) const;
 
   // Number of customers (profiles that were not merged into another), and of those with a userId.
   struct Counts {
@@ -70,6 +80,7 @@ class ProfileStore {
 
  private:
   Store& store_;
+  const KeyVault& vault_;
   const Clock& clock_;
 };
 

@@ -1,29 +1,56 @@
 #pragma once
 // Route groups of the HTTP API v1 (docs/api.md). Each Register* function adds its routes to the
-// router; the referenced objects must outlive the router.
+// router with their access and admission class (docs/access.md); the gateway checks credentials
+// before a handler runs. The referenced objects must outlive the router.
 
 #include <functional>
 
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "event/parser.h"
+#include "pipeline/erasure_service.h"
+#include "privacy/audit_log.h"
 #include "profile/profile_store.h"
 #include "server/auth.h"
+#include "server/key_store.h"
 #include "server/router.h"
 #include "storage/event_log.h"
 
 namespace mercato {
 
 // POST /v1/track, /v1/identify, /v1/page, /v1/screen, /v1/group, /v1/alias, /v1/batch (and /v1/t,
-// /v1/i, /v1/p, /v1/s, /v1/g, /v1/a, /v1/b aliases some SDKs use). Write scope.
-void RegisterIngestRoutes(Router& router, EventLog& log, const KeyRing& keys,
-                          const IngestLimits& limits, const Clock& clock, MetricsRegistry* metrics);
+// /v1/i, /v1/p, /v1/s, /v1/g, /v1/a, /v1/b aliases some SDKs use). Write scope, ingest class.
+// Each stored event gets the write key's source as its top-level "source", then goes through
+// `transform` (the privacy filter) when one is given.
+void RegisterIngestRoutes(Router& router, EventLog& log, const IngestLimits& limits,
+                          const Clock& clock, MetricsRegistry* metrics,
+                          PayloadTransform transform = {});
 
 // GET /v1/profiles/{id}, /v1/profiles/{id}/events and /v1/stats (totals over all customers).
-// Read scope.
-void RegisterProfileRoutes(Router& router, const ProfileStore& profiles, const KeyRing& keys);
+// Read scope, query class.
+// Each successful profile or history read is recorded in `audit` (may be null) as "profile.read" /
+// "profile.events.read" with the caller's key and the customer id.
+void RegisterProfileRoutes(Router& router, const ProfileStore& profiles, AuditLog* audit = nullptr);
 
-// GET /healthz (process up), /readyz (`ready` returns true), /metrics (Prometheus text), / (index).
+// GET /v1/keys, POST /v1/keys, POST /v1/keys/{id}/rotate, DELETE /v1/keys/{id}. Admin scope,
+// admin class. Listings include `ring`'s flag keys, which cannot be changed.
+void RegisterKeyRoutes(Router& router, KeyStore& store, const KeyRing& ring, const Clock& clock);
+
+// The data subject's rights (docs/privacy.md). Admin scope: POST /v1/privacy/erasure (202 with a
+// status URL), GET /v1/privacy/erasure/{id}, GET /v1/privacy/export/{id} (audited). Write scope:
+// POST /v1/privacy/consent (appends a consent event to the log through `transform`).
+struct PrivacyRouteDeps {
+  ErasureService& erasure;
+  const ProfileStore& profiles;
+  EventLog& log;
+  PayloadTransform transform;  // the privacy filter
+  AuditLog* audit = nullptr;   // may be null
+  const Clock& clock;
+};
+void RegisterPrivacyRoutes(Router& router, const PrivacyRouteDeps& deps);
+
+// GET /healthz (process up), /readyz (`ready` returns true), /metrics (Prometheus text), / (index
+// of the router's routes). Public, ops class.
 void RegisterOpsRoutes(Router& router, MetricsRegistry& metrics, std::function<bool()> ready);
 
 }  // namespace mercato

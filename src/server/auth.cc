@@ -1,23 +1,11 @@
 #include "server/auth.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <cctype>
 
-#include <boost/json.hpp>
-#include <fstream>
-#include <random>
-#include <sstream>
+#include "privacy/crypto.h"
 
 namespace mercato {
 namespace {
-
-Result<uint8_t> ParseScope(std::string_view name) {
-  if (name == "write") return static_cast<uint8_t>(Scope::kWrite);
-  if (name == "read") return static_cast<uint8_t>(Scope::kRead);
-  if (name == "admin") return static_cast<uint8_t>(Scope::kAdmin);
-  return Status::InvalidArgument("unknown scope '" + std::string(name) + "'");
-}
 
 bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
@@ -27,7 +15,70 @@ bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
   return true;
 }
 
+std::string Lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The index of secrets is keyed by the first half of their hash; the whole hash is then compared in
+// constant time.
+constexpr size_t kIndexBytes = 16;
+
 }  // namespace
+
+// An immutable view of every key, indexed by the hashes of the secrets that authenticate them.
+struct KeyRing::Snapshot {
+  struct Entry {
+    size_t index = 0;  // into records
+    std::string sha256;
+    int64_t valid_until_us = 0;  // 0: as long as the key is live (its current secret)
+  };
+  std::vector<ApiKeyRecord> records;
+  std::unordered_map<std::string, Entry> by_hash;  // keyed by the hash's first kIndexBytes
+};
+
+bool HasScope(uint8_t scopes, Scope scope) {
+  if ((scopes & static_cast<uint8_t>(Scope::kAdmin)) != 0) return true;
+  return (scopes & static_cast<uint8_t>(scope)) != 0;
+}
+
+Result<Scope> ParseScope(std::string_view name) {
+  if (name == "write") return Scope::kWrite;
+  if (name == "read") return Scope::kRead;
+  if (name == "admin") return Scope::kAdmin;
+  return Status::InvalidArgument("unknown scope '" + std::string(name.substr(0, 40)) +
+                                 "' (use write, read or admin)");
+}
+
+std::string_view ScopeName(Scope scope) {
+  switch (scope) {
+    case Scope::kWrite:
+      return "write";
+    case Scope::kRead:
+      return "read";
+    case Scope::kAdmin:
+      return "admin";
+  }
+  return "unknown";
+}
+
+std::vector<std::string> ScopeNames(uint8_t scopes) {
+  std::vector<std::string> names;
+  for (Scope scope : {Scope::kWrite, Scope::kRead, Scope::kAdmin}) {
+    if ((scopes & static_cast<uint8_t>(scope)) != 0) names.emplace_back(ScopeName(scope));
+  }
+  return names;
+}
+
+bool ApiKeyRecord::AllowsOrigin(std::string_view origin) const {
+  if (origin.empty()) return false;
+  std::string lowered = Lowercase(origin);
+  for (const std::string& allowed : allowed_origins) {
+    if (allowed == "*" || allowed == lowered) return true;
+  }
+  return false;
+}
 
 bool Base64Decode(std::string_view in, std::string& out) {
   auto value = [](char c) -> int {
@@ -55,129 +106,155 @@ bool Base64Decode(std::string_view in, std::string& out) {
   return bits < 6;
 }
 
-Status KeyRing::Add(ApiKey key) {
-  if (key.key.empty()) return Status::InvalidArgument("an API key must not be empty");
-  for (char c : key.key) {
-    if (c == ':' || std::isspace(static_cast<unsigned char>(c)) || c < 0x21 || c > 0x7e) {
-      return Status::InvalidArgument("an API key must be printable ASCII without ':' or spaces");
-    }
-  }
-  if (key.scopes == 0) return Status::InvalidArgument("an API key needs at least one scope");
-  std::string text = key.key;
-  if (!keys_.emplace(text, std::move(key)).second) {
-    return Status::AlreadyExists("the same API key was given twice");
-  }
-  return Status::Ok();
-}
-
-const std::vector<ApiKey> KeyRing::Keys() const {
-  std::vector<ApiKey> out;
-  for (const auto& [text, key] : keys_) out.push_back(key);
-  return out;
-}
-
-Status KeyRing::Authorize(std::string_view header, Scope scope) const {
+Result<std::string> CredentialFromHeader(std::string_view header) {
   while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
   if (header.empty()) {
     return Status::Unauthenticated(
         "missing credentials: send the key with HTTP Basic auth "
         "(key as user name) or as a Bearer token");
   }
-  std::string key;
+  std::string secret;
   if (StartsWithIgnoreCase(header, "basic ")) {
     std::string decoded;
     if (!Base64Decode(header.substr(6), decoded)) {
       return Status::Unauthenticated("malformed Basic credentials");
     }
-    key = decoded.substr(0, decoded.find(':'));
+    secret = decoded.substr(0, decoded.find(':'));
   } else if (StartsWithIgnoreCase(header, "bearer ")) {
-    key = std::string(header.substr(7));
-    while (!key.empty() && key.back() == ' ') key.pop_back();
+    secret = std::string(header.substr(7));
+    while (!secret.empty() && secret.back() == ' ') secret.pop_back();
   } else {
     return Status::Unauthenticated("unsupported authorization scheme; use Basic or Bearer");
   }
-  auto it = keys_.find(key);
-  if (it == keys_.end()) return Status::Unauthenticated("unknown API key");
-  uint8_t scopes = it->second.scopes;
-  if ((scopes & static_cast<uint8_t>(Scope::kAdmin)) != 0) return Status::Ok();
-  if ((scopes & static_cast<uint8_t>(scope)) == 0) {
-    const char* needed = scope == Scope::kWrite  ? "write"
-                         : scope == Scope::kRead ? "read"
-                                                 : "admin";
-    return Status::PermissionDenied(std::string("this key lacks the '") + needed + "' scope");
+  if (secret.empty()) return Status::Unauthenticated("missing credentials: the key is empty");
+  return secret;
+}
+
+Result<std::string> GenerateSecret() {
+  ASSIGN_OR_RETURN(std::string bytes, crypto::RandomBytes(24));
+  return "mk_" + crypto::Base64UrlEncode(bytes);
+}
+
+Result<std::string> GenerateKeyId() {
+  ASSIGN_OR_RETURN(std::string bytes, crypto::RandomBytes(8));
+  return "key_" + crypto::HexEncode(bytes);
+}
+
+KeyRing::KeyRing(const Clock& clock) : clock_(clock), snapshot_(std::make_shared<Snapshot>()) {}
+
+KeyRing::~KeyRing() = default;
+
+Status KeyRing::AddBootstrapKey(std::string_view secret, Scope scope) {
+  if (secret.empty()) return Status::InvalidArgument("an API key must not be empty");
+  for (char c : secret) {
+    if (c == ':' || c < 0x21 || c > 0x7e) {
+      return Status::InvalidArgument("an API key must be printable ASCII without ':' or spaces");
+    }
   }
+  std::string hash = crypto::Sha256(secret);
+  std::lock_guard lock(mu_);
+  for (const ApiKeyRecord& existing : bootstrap_) {
+    if (crypto::ConstantTimeEquals(existing.secret_sha256, hash)) {
+      return Status::AlreadyExists("the same API key was given twice");
+    }
+  }
+  std::string scope_name(ScopeName(scope));
+  ApiKeyRecord record;
+  record.id = "flag-" + scope_name + "-" + std::to_string(++bootstrap_counts_[scope_name]);
+  record.name = scope_name + " (flag)";
+  record.scopes = static_cast<uint8_t>(scope);
+  if (scope == Scope::kWrite) record.source = record.id;
+  record.created_at_us = clock_.NowMicros();
+  record.secret_sha256 = std::move(hash);
+  record.bootstrap = true;
+  bootstrap_.push_back(std::move(record));
+  Publish();
   return Status::Ok();
 }
 
-Status KeyRing::LoadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::IoError("cannot read keys file " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  boost::system::error_code ec;
-  boost::json::value root = boost::json::parse(text.str(), ec);
-  if (ec || !root.is_object()) return Status::InvalidArgument(path + ": not a JSON object");
-  auto* keys = root.as_object().if_contains("keys");
-  if (keys == nullptr || !keys->is_array())
-    return Status::InvalidArgument(path + ": no 'keys' array");
-  for (const auto& item : keys->as_array()) {
-    if (!item.is_object()) return Status::InvalidArgument(path + ": a key entry is not an object");
-    const auto& object = item.as_object();
-    ApiKey key;
-    auto* text_field = object.if_contains("key");
-    auto* scopes = object.if_contains("scopes");
-    if (text_field == nullptr || !text_field->is_string() || scopes == nullptr ||
-        !scopes->is_array()) {
-      return Status::InvalidArgument(path + ": each key needs 'key' and 'scopes'");
-    }
-    key.key = std::string(text_field->as_string());
-    if (auto* name = object.if_contains("name"); name != nullptr && name->is_string()) {
-      key.name = std::string(name->as_string());
-    }
-    for (const auto& scope : scopes->as_array()) {
-      if (!scope.is_string()) return Status::InvalidArgument(path + ": scopes must be strings");
-      ASSIGN_OR_RETURN(uint8_t bit, ParseScope(std::string_view(scope.as_string())));
-      key.scopes |= bit;
-    }
-    RETURN_IF_ERROR(Add(std::move(key)));
-  }
-  return Status::Ok();
+void KeyRing::SetStoredKeys(std::vector<ApiKeyRecord> records) {
+  std::lock_guard lock(mu_);
+  stored_ = std::move(records);
+  Publish();
 }
 
-Status KeyRing::SaveFile(const std::string& path) const {
-  boost::json::array keys;
-  for (const auto& [text, key] : keys_) {
-    boost::json::array scopes;
-    if (key.scopes & static_cast<uint8_t>(Scope::kWrite)) scopes.emplace_back("write");
-    if (key.scopes & static_cast<uint8_t>(Scope::kRead)) scopes.emplace_back("read");
-    if (key.scopes & static_cast<uint8_t>(Scope::kAdmin)) scopes.emplace_back("admin");
-    keys.push_back(boost::json::object{{"key", text}, {"name", key.name}, {"scopes", scopes}});
+void KeyRing::Publish() {
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->records.reserve(bootstrap_.size() + stored_.size());
+  for (const auto* group : {&bootstrap_, &stored_}) {
+    for (const ApiKeyRecord& record : *group) {
+      size_t index = snapshot->records.size();
+      snapshot->records.push_back(record);
+      // A secret shared by two keys (only possible by configuration mistake) authenticates the
+      // first; both are the operator's own keys.
+      snapshot->by_hash.emplace(record.secret_sha256.substr(0, kIndexBytes),
+                                Snapshot::Entry{index, record.secret_sha256, 0});
+      for (const RetiredSecret& retired : record.retired_secrets) {
+        snapshot->by_hash.emplace(retired.sha256.substr(0, kIndexBytes),
+                                  Snapshot::Entry{index, retired.sha256, retired.valid_until_us});
+      }
+    }
   }
-  std::string text = boost::json::serialize(boost::json::object{{"keys", keys}}) + "\n";
-  std::string tmp = path + ".tmp";
-  // Created 0600 from the start (never readable by others), synced before it replaces the old file.
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IoError("cannot create " + tmp);
-  bool written = ::fchmod(fd, 0600) == 0 &&
-                 ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                 ::fsync(fd) == 0;
-  ::close(fd);
-  if (!written) {
-    ::unlink(tmp.c_str());
-    return Status::IoError("cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return Status::IoError("cannot rename " + tmp);
-  return Status::Ok();
+  snapshot_ = std::move(snapshot);
 }
 
-std::string GenerateApiKey() {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  std::random_device device;  // /dev/urandom on Linux
-  std::uniform_int_distribution<int> pick(0, sizeof(kAlphabet) - 2);
-  std::string key;
-  for (int k = 0; k < 32; ++k) key.push_back(kAlphabet[pick(device)]);
+std::shared_ptr<const KeyRing::Snapshot> KeyRing::Current() const {
+  std::lock_guard lock(mu_);
+  return snapshot_;
+}
+
+Result<AuthenticatedKey> KeyRing::Authenticate(std::string_view authorization_header) const {
+  ASSIGN_OR_RETURN(std::string secret, CredentialFromHeader(authorization_header));
+  const std::string hash = crypto::Sha256(secret);
+  std::shared_ptr<const Snapshot> snapshot = Current();
+  auto found = snapshot->by_hash.find(hash.substr(0, kIndexBytes));
+  if (found == snapshot->by_hash.end() || !crypto::ConstantTimeEquals(found->second.sha256, hash)) {
+    return Status::Unauthenticated("unknown API key");
+  }
+  const ApiKeyRecord& record = snapshot->records[found->second.index];
+  const int64_t now = clock_.NowMicros();
+  const int64_t valid_until = found->second.valid_until_us;
+  if (record.revoked()) return Status::Unauthenticated("this API key was revoked");
+  if (record.expired(now)) return Status::Unauthenticated("this API key has expired");
+  if (valid_until != 0 && now >= valid_until) {
+    return Status::Unauthenticated("this secret was replaced by a rotation; use the new secret");
+  }
+  AuthenticatedKey key;
+  key.principal.key_id = record.id;
+  key.principal.name = record.name;
+  key.principal.source = record.source;
+  key.principal.scopes = record.scopes;
+  key.record = std::shared_ptr<const ApiKeyRecord>(snapshot, &record);
   return key;
 }
+
+bool KeyRing::PreflightAllows(std::string_view origin) const {
+  if (origin.empty()) return false;
+  std::shared_ptr<const Snapshot> snapshot = Current();
+  const int64_t now = clock_.NowMicros();
+  for (const ApiKeyRecord& record : snapshot->records) {
+    if (HasScope(record.scopes, Scope::kWrite) && record.live(now) && record.AllowsOrigin(origin)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<ApiKeyRecord> KeyRing::Keys() const {
+  std::shared_ptr<const Snapshot> snapshot = Current();
+  std::vector<ApiKeyRecord> keys = snapshot->records;
+  for (ApiKeyRecord& key : keys) {
+    key.secret_sha256.clear();
+    key.retired_secrets.clear();
+  }
+  return keys;
+}
+
+size_t KeyRing::bootstrap_count() const {
+  std::lock_guard lock(mu_);
+  return bootstrap_.size();
+}
+
+size_t KeyRing::size() const { return Current()->records.size(); }
 
 }  // namespace mercato

@@ -45,4 +45,11 @@ std::string HttpRequest::QueryParam(std::string_view name) const {
   return {};
 }
 
+std::string HttpRequest::PathParam(std::string_view name) const {
+  for (const auto& [key, value] : path_params) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
 }  // namespace mercato

@@ -2,6 +2,7 @@
 // Plain request/response types shared by the HTTP server and the route handlers, so that handlers
 // never see Boost.Beast (its headers stay inside http_server.cc).
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,14 @@
 #include <vector>
 
 namespace mercato {
+
+// Who sent a request, filled in by the gateway after authentication (empty for public routes).
+struct Principal {
+  std::string key_id;  // the API key's public id ("key_..."), or "flag-write-1" etc. for flag keys
+  std::string name;    // its human-readable name
+  std::string source;  // for write keys: the source it belongs to (recorded on ingested events)
+  uint8_t scopes = 0;  // bit set of Scope (server/auth.h)
+};
 
 struct HttpRequest {
   std::string method;    // "GET", "POST", ...
@@ -19,9 +28,16 @@ struct HttpRequest {
   std::string content_encoding;
   std::string content_type;
   std::string body;
+  std::string origin;          // the Origin header (CORS)
+  std::string remote_address;  // the peer's IP address as text ("127.0.0.1", "::1")
+  Principal principal;         // set by the gateway before a handler runs
+  // The route's {name} segments, decoded, set by the router (e.g. {"id", "a/b"}).
+  std::vector<std::pair<std::string, std::string>> path_params;
 
   // The percent-decoded value of a query parameter, or empty when absent.
   std::string QueryParam(std::string_view name) const;
+  // The decoded value of a path parameter of the matched route, or empty when absent.
+  std::string PathParam(std::string_view name) const;
 };
 
 struct HttpResponse {

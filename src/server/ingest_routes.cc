@@ -1,5 +1,6 @@
 // Segment-compatible ingestion: validate, append to the durable log, answer after the sync.
 
+#include <boost/json/object.hpp>
 #include <cctype>
 #include <memory>
 
@@ -12,9 +13,9 @@ namespace {
 
 struct IngestContext {
   EventLog& log;
-  const KeyRing& keys;
   IngestLimits limits;
   const Clock& clock;
+  PayloadTransform transform;  // may be empty
   Counter* rejected_events = nullptr;
 };
 
@@ -34,23 +35,33 @@ Result<std::string> DecodeBody(HttpRequest& request, const IngestLimits& limits)
 
 void HandleIngest(const IngestContext& context, std::optional<EventType> route_type,
                   HttpRequest&& request, Responder respond) {
-  Status auth = context.keys.Authorize(request.authorization, Scope::kWrite);
-  if (!auth.ok()) return respond(ErrorResponse(auth));
   auto body = DecodeBody(request, context.limits);
   if (!body.ok()) return respond(ErrorResponse(body.status()));
 
+  // The gateway authenticated the write key; its source is recorded on every event it sends,
+  // before the registered transform sees the event.
+  const PayloadTransform* transform = &context.transform;
+  PayloadTransform stamp_source;
+  if (!request.principal.source.empty()) {
+    stamp_source = [&source = request.principal.source, &then = context.transform](
+                       const Event& event, boost::json::object& payload) {
+      payload["source"] = source;
+      return then ? then(event, payload) : Status::Ok();
+    };
+    transform = &stamp_source;
+  }
   const int64_t now = context.clock.NowMicros();
   std::vector<EventError> errors;
   std::vector<Event> events;
   if (route_type) {
-    auto event = ParseSingleEvent(*body, *route_type, now, context.limits, errors);
+    auto event = ParseSingleEvent(*body, *route_type, now, context.limits, errors, *transform);
     if (!event.ok()) {
       if (context.rejected_events) context.rejected_events->Inc();
       return respond(ErrorResponse(event.status(), errors));
     }
     events.push_back(std::move(event).value());
   } else {
-    auto batch = ParseBatch(*body, now, context.limits, errors);
+    auto batch = ParseBatch(*body, now, context.limits, errors, *transform);
     if (!batch.ok()) {
       if (context.rejected_events) context.rejected_events->Inc(std::max<size_t>(1, errors.size()));
       return respond(ErrorResponse(batch.status(), errors));
@@ -79,11 +90,12 @@ void HandleIngest(const IngestContext& context, std::optional<EventType> route_t
 
 }  // namespace
 
-void RegisterIngestRoutes(Router& router, EventLog& log, const KeyRing& keys,
-                          const IngestLimits& limits, const Clock& clock,
-                          MetricsRegistry* metrics) {
+void RegisterIngestRoutes(Router& router, EventLog& log, const IngestLimits& limits,
+                          const Clock& clock, MetricsRegistry* metrics,
+                          PayloadTransform transform) {
   // Shared by every route's handler; lives as long as the router holds a handler.
-  auto context = std::make_shared<IngestContext>(IngestContext{log, keys, limits, clock});
+  auto context =
+      std::make_shared<IngestContext>(IngestContext{log, limits, clock, std::move(transform)});
   if (metrics != nullptr) {
     context->rejected_events =
         &metrics->GetCounter("mercato_events_rejected_total",
@@ -104,8 +116,9 @@ void RegisterIngestRoutes(Router& router, EventLog& log, const KeyRing& keys,
     Handler handler = [context, type = spec.type](HttpRequest&& request, Responder respond) {
       HandleIngest(*context, type, std::move(request), std::move(respond));
     };
-    router.Add("POST", spec.path, spec.path, handler);
-    router.Add("POST", spec.short_path, spec.path, handler);
+    router.Add("POST", spec.path, spec.path, Access::kWrite, AdmissionClass::kIngest, handler);
+    router.Add("POST", spec.short_path, spec.path, Access::kWrite, AdmissionClass::kIngest,
+               handler);
   }
 }
 

@@ -1,15 +1,13 @@
-// Profile reads: GET /v1/profiles/{id} and /v1/profiles/{id}/events.
+// Profile reads: GET /v1/profiles/{id}, /v1/profiles/{id}/events and /v1/stats.
 
 #include <charconv>
 
+#include "core/logging.h"
 #include "server/api.h"
 #include "server/http_status.h"
 
 namespace mercato {
 namespace {
-
-constexpr std::string_view kPrefix = "/v1/profiles/";
-constexpr std::string_view kEventsSuffix = "/events";
 
 Result<size_t> ParseLimit(const std::string& text) {
   if (text.empty()) return size_t{100};
@@ -21,24 +19,24 @@ Result<size_t> ParseLimit(const std::string& text) {
   return value;
 }
 
-void HandleProfile(const ProfileStore& profiles, const KeyRing& keys, HttpRequest&& request,
-                   const Responder& respond) {
-  Status auth = keys.Authorize(request.authorization, Scope::kRead);
-  if (!auth.ok()) return respond(ErrorResponse(auth));
-  // Split the path as sent, then decode the id: "a%2Fevents" is the id "a/events", not the
+// Reads of a customer's personal data are audited (who read whom); the id asked by is not recorded,
+// since it may itself be personal (an e-mail).
+void AuditRead(AuditLog* audit, const HttpRequest& request, const char* action,
+               const std::string& customer) {
+  if (audit == nullptr) return;
+  const std::string actor =
+      request.principal.key_id.empty() ? "anonymous" : "key:" + request.principal.key_id;
+  Status status = audit->Record(AuditEntry{actor, action, customer, ""});
+  if (!status.ok()) {
+    LOG(ERROR) << "audit record failed: " << status.ToString();
+  }
+}
+
+void HandleProfile(const ProfileStore& profiles, AuditLog* audit, bool events,
+                   const HttpRequest& request, const Responder& respond) {
+  // The router decoded {id} from the path as sent: "a%2Fevents" is the id "a/events", not the
   // events of "a".
-  std::string_view raw = request.raw_path.empty() ? std::string_view(request.path)
-                                                  : std::string_view(request.raw_path);
-  if (!raw.starts_with(kPrefix)) {
-    return respond(ErrorResponse(Status::InvalidArgument("missing profile id")));
-  }
-  std::string_view encoded = raw.substr(kPrefix.size());
-  bool events = encoded.size() > kEventsSuffix.size() && encoded.ends_with(kEventsSuffix);
-  if (events) encoded.remove_suffix(kEventsSuffix.size());
-  std::string id;
-  if (!PercentDecode(encoded, id)) {
-    return respond(ErrorResponse(Status::InvalidArgument("malformed percent-encoding in the id")));
-  }
+  const std::string id = request.PathParam("id");
   if (id.empty()) return respond(ErrorResponse(Status::InvalidArgument("missing profile id")));
   std::string_view rest = id;
 
@@ -53,12 +51,14 @@ void HandleProfile(const ProfileStore& profiles, const KeyRing& keys, HttpReques
   if (!events) {
     auto json = profiles.ProfileJson(*customer);
     if (!json.ok()) return respond(ErrorResponse(json.status()));
+    AuditRead(audit, request, "profile.read", *customer);
     return respond(JsonResponse(200, std::move(json).value()));
   }
   auto limit = ParseLimit(request.QueryParam("limit"));
   if (!limit.ok()) return respond(ErrorResponse(limit.status()));
   auto page = profiles.Events(*customer, request.QueryParam("cursor"), *limit);
   if (!page.ok()) return respond(ErrorResponse(page.status()));
+  AuditRead(audit, request, "profile.events.read", *customer);
   std::string body = "{\"customerId\":\"" + *customer + "\",\"events\":[";
   for (size_t k = 0; k < page->events.size(); ++k) {
     if (k > 0) body.push_back(',');
@@ -81,10 +81,8 @@ std::string MicrosToDecimal(int64_t micros) {
   return text;
 }
 
-void HandleStats(const ProfileStore& profiles, const KeyRing& keys, HttpRequest&& request,
+void HandleStats(const ProfileStore& profiles, const HttpRequest& request,
                  const Responder& respond) {
-  Status auth = keys.Authorize(request.authorization, Scope::kRead);
-  if (!auth.ok()) return respond(ErrorResponse(auth));
   std::string known = request.QueryParam("known");
   if (!known.empty() && known != "true" && known != "false") {
     return respond(ErrorResponse(Status::InvalidArgument("'known' must be true or false")));
@@ -101,14 +99,19 @@ void HandleStats(const ProfileStore& profiles, const KeyRing& keys, HttpRequest&
 
 }  // namespace
 
-void RegisterProfileRoutes(Router& router, const ProfileStore& profiles, const KeyRing& keys) {
-  router.Add("GET", "/v1/stats", "/v1/stats",
-             [&profiles, &keys](HttpRequest&& request, const Responder& respond) {
-               HandleStats(profiles, keys, std::move(request), respond);
+void RegisterProfileRoutes(Router& router, const ProfileStore& profiles, AuditLog* audit) {
+  router.Add("GET", "/v1/stats", "/v1/stats", Access::kRead, AdmissionClass::kQuery,
+             [&profiles](HttpRequest&& request, const Responder& respond) {
+               HandleStats(profiles, request, respond);
              });
-  router.Add("GET", std::string(kPrefix) + "*", "/v1/profiles/{id}",
-             [&profiles, &keys](HttpRequest&& request, const Responder& respond) {
-               HandleProfile(profiles, keys, std::move(request), respond);
+  router.Add("GET", "/v1/profiles/{id}", "/v1/profiles/{id}", Access::kRead, AdmissionClass::kQuery,
+             [&profiles, audit](HttpRequest&& request, const Responder& respond) {
+               HandleProfile(profiles, audit, /*events=*/false, request, respond);
+             });
+  router.Add("GET", "/v1/profiles/{id}/events", "/v1/profiles/{id}/events", Access::kRead,
+             AdmissionClass::kQuery,
+             [&profiles, audit](HttpRequest&& request, const Responder& respond) {
+               HandleProfile(profiles, audit, /*events=*/true, request, respond);
              });
 }
 

@@ -10,9 +10,48 @@ namespace {
 constexpr const char* kKnownMethods[] = {"GET",  "POST",    "PUT",   "DELETE",
                                          "HEAD", "OPTIONS", "PATCH", "other"};
 
+// "/v1/keys/x" -> {"v1", "keys", "x"}; "/" -> {""}.
+std::vector<std::string_view> SplitPath(std::string_view path) {
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  std::vector<std::string_view> segments;
+  while (true) {
+    size_t slash = path.find('/');
+    segments.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) return segments;
+    path.remove_prefix(slash + 1);
+  }
+}
+
+bool IsParameter(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// Whether the sent segments match the pattern; fills `params` (decoded) when they do.
+bool Matches(const std::vector<std::string>& pattern, const std::vector<std::string_view>& sent,
+             std::vector<std::pair<std::string, std::string>>* params) {
+  if (pattern.size() != sent.size()) return false;
+  std::string decoded;
+  for (size_t k = 0; k < pattern.size(); ++k) {
+    std::string_view segment = sent[k];
+    if (segment.find('%') != std::string_view::npos) {
+      if (!PercentDecode(segment, decoded)) return false;
+      segment = decoded;
+    }
+    if (IsParameter(pattern[k])) {
+      if (segment.empty()) return false;
+      if (params != nullptr) {
+        params->emplace_back(pattern[k].substr(1, pattern[k].size() - 2), std::string(segment));
+      }
+    } else if (segment != pattern[k]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
-Router::Router(MetricsRegistry* metrics) : metrics_(metrics) {
+Router::Router(Gateway& gateway, MetricsRegistry* metrics) : gateway_(gateway), metrics_(metrics) {
   for (const char* method : kKnownMethods) MetricsFor("unmatched", method);
 }
 
@@ -38,15 +77,22 @@ const Router::RouteMetrics* Router::UnmatchedMetrics(std::string_view method) co
   return route_metrics_[kCount - 1].get();
 }
 
-void Router::Add(std::string method, std::string path, const std::string& name, Handler handler) {
+void Router::Add(std::string method, const std::string& path, const std::string& name,
+                 Access access, AdmissionClass admission, Handler handler) {
   Route route;
-  route.prefix = !path.empty() && path.back() == '*';
-  if (route.prefix) path.pop_back();
-  route.path = std::move(path);
+  for (std::string_view segment : SplitPath(path)) route.segments.emplace_back(segment);
   route.metrics = MetricsFor(name, method);
-  route.method = std::move(method);
+  route.info = RouteInfo{std::move(method), path, name, access, admission};
+  if (route.info.browser_facing()) route.preflight_metrics = MetricsFor(name, "OPTIONS");
   route.handler = std::move(handler);
   routes_.push_back(std::move(route));
+}
+
+std::vector<RouteInfo> Router::Routes() const {
+  std::vector<RouteInfo> routes;
+  routes.reserve(routes_.size());
+  for (const Route& route : routes_) routes.push_back(route.info);
+  return routes;
 }
 
 Responder Router::Instrument(const RouteMetrics* route_metrics, Responder responder) const {
@@ -82,15 +128,25 @@ Responder Router::Instrument(const RouteMetrics* route_metrics, Responder respon
 }
 
 void Router::Dispatch(HttpRequest&& request, Responder responder) const {
+  const std::vector<std::string_view> sent =
+      SplitPath(request.raw_path.empty() ? request.path : request.raw_path);
   bool path_known = false;
+  const Route* preflight = nullptr;
   for (const Route& route : routes_) {
-    bool matches = route.prefix ? request.path.compare(0, route.path.size(), route.path) == 0 &&
-                                      request.path.size() > route.path.size()
-                                : request.path == route.path;
-    if (!matches) continue;
+    if (!Matches(route.segments, sent, nullptr)) continue;
     path_known = true;
-    if (route.method != request.method) continue;
-    route.handler(std::move(request), Instrument(route.metrics, std::move(responder)));
+    if (route.info.method != request.method) {
+      if (request.method == "OPTIONS" && route.info.browser_facing()) preflight = &route;
+      continue;
+    }
+    request.path_params.clear();
+    (void)Matches(route.segments, sent, &request.path_params);
+    gateway_.Handle(route.info, route.handler, std::move(request),
+                    Instrument(route.metrics, std::move(responder)));
+    return;
+  }
+  if (preflight != nullptr) {
+    gateway_.Preflight(request, Instrument(preflight->preflight_metrics, std::move(responder)));
     return;
   }
   Responder counted = Instrument(UnmatchedMetrics(request.method), std::move(responder));

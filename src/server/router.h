@@ -1,8 +1,15 @@
 #pragma once
-// Router: maps method + path to handlers and records, per route and status code, the request count
-// and latency (mercato_http_requests_total, mercato_http_request_duration_seconds).
-// Unknown paths answer 404, a known path with another method 405; both are counted under the
-// route "unmatched" with the method folded to a fixed set, so clients cannot create series.
+// Router: maps method + path to handlers, passes every matched request through the Gateway
+// (authentication, scopes, CORS, rate limits, admission; server/gateway.h) and records, per route
+// and status code, the request count and latency (mercato_http_requests_total,
+// mercato_http_request_duration_seconds).
+//
+// Paths are patterns of literal segments and {name} parameters ("/v1/keys/{id}/rotate"). A
+// parameter matches one non-empty segment of the path as sent, so an encoded "/" (%2F) stays inside
+// it; handlers read it decoded with HttpRequest::PathParam. Unknown paths answer 404, a known path
+// with another method 405, except OPTIONS on a browser-facing route, which is a CORS preflight.
+// Unmatched requests are counted under the route "unmatched" with the method folded to a fixed
+// set, so clients cannot create series.
 //
 // Thread safety: register routes before serving; Dispatch is then safe from any thread. The
 // per-status series are found through lock-free tables after their first use.
@@ -14,18 +21,26 @@
 #include <vector>
 
 #include "core/metrics.h"
+#include "server/access.h"
+#include "server/gateway.h"
 #include "server/http_types.h"
 
 namespace mercato {
 
 class Router {
  public:
-  explicit Router(MetricsRegistry* metrics);
+  // `gateway` must outlive the router.
+  Router(Gateway& gateway, MetricsRegistry* metrics);
   ~Router();
 
-  // `path` matches exactly; with a trailing '*' it matches as a prefix. `name` labels metrics.
-  void Add(std::string method, std::string path, const std::string& name, Handler handler);
+  // Adds a route. `name` labels metrics (aliases pass their main route's path); `access` is the
+  // scope a key needs (kPublic: none); `admission` the in-flight budget it draws from.
+  void Add(std::string method, const std::string& path, const std::string& name, Access access,
+           AdmissionClass admission, Handler handler);
   void Dispatch(HttpRequest&& request, Responder responder) const;
+
+  // Every route in registration order (the access-matrix test compares it with docs/access.md).
+  std::vector<RouteInfo> Routes() const;
 
  private:
   // The series of one route name and method, one slot per HTTP status code (100..599).
@@ -37,16 +52,17 @@ class Router {
     mutable std::array<std::atomic<Histogram*>, 600> latencies{};
   };
   struct Route {
-    std::string method;
-    std::string path;
-    bool prefix = false;
+    RouteInfo info;
+    std::vector<std::string> segments;  // "{...}" marks a parameter
     Handler handler;
     RouteMetrics* metrics = nullptr;
+    RouteMetrics* preflight_metrics = nullptr;  // browser-facing routes only
   };
   RouteMetrics* MetricsFor(const std::string& name, const std::string& method);
   const RouteMetrics* UnmatchedMetrics(std::string_view method) const;
   Responder Instrument(const RouteMetrics* route_metrics, Responder responder) const;
 
+  Gateway& gateway_;
   MetricsRegistry* metrics_;  // may be null
   std::vector<Route> routes_;
   std::vector<std::unique_ptr<RouteMetrics>> route_metrics_;  // stable addresses

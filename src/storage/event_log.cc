@@ -12,6 +12,13 @@ namespace {
 
 constexpr std::string_view kPartitionsKey = "log/partitions";
 
+// meta: "log/end/" | partition (u32 BE) -> the partition's next offset (u64 BE).
+std::string EndOffsetKey(uint32_t partition) {
+  std::string key = "log/end/";
+  PutFixed32BE(key, partition);
+  return key;
+}
+
 std::string LogKey(uint32_t partition, uint64_t offset) {
   std::string key;
   key.reserve(12);
@@ -21,6 +28,8 @@ std::string LogKey(uint32_t partition, uint64_t offset) {
 }
 
 }  // namespace
+
+std::string LogRecordKey(uint32_t partition, uint64_t offset) { return LogKey(partition, offset); }
 
 Result<SyncMode> ParseSyncMode(std::string_view text) {
   if (text == "always") return SyncMode::kAlways;
@@ -78,6 +87,14 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(Store& store, const EventLogOpt
       next = GetFixed64BE(std::string_view(it->key().data() + 4, 8)) + 1;
     }
     RETURN_IF_ERROR(FromRocks(it->status(), "recovering log offsets"));
+    // Records can be deleted (erasure, retention): the persisted end offset keeps offsets from
+    // being reused when the newest records of a partition are gone.
+    auto persisted = store.Get(Cf::kMeta, EndOffsetKey(partition));
+    if (persisted.ok() && persisted->size() == 8) {
+      next = std::max(next, GetFixed64BE(*persisted));
+    } else if (!persisted.ok() && persisted.status().code() != StatusCode::kNotFound) {
+      return persisted.status();
+    }
     log->next_offsets_[partition] = next;
     log->end_offsets_[partition].store(next);
   }
@@ -261,6 +278,12 @@ void EventLog::WriteGroup(std::vector<Request>& group) {
     }
   }
   if (status.ok() && batch.Count() > 0) {
+    for (uint32_t partition = 0; partition < options_.partitions; ++partition) {
+      if (offsets[partition] == next_offsets_[partition]) continue;
+      std::string value;
+      PutFixed64BE(value, offsets[partition]);
+      batch.Put(store_.cf(Cf::kMeta), EndOffsetKey(partition), value);
+    }
     status = store_.Write(batch, options_.sync != SyncMode::kNone);
   }
   if (status.ok()) {

@@ -36,6 +36,10 @@ enum class SyncMode { kAlways, kBatch, kNone };
 inline constexpr uint32_t kDefaultPartitions = 8;
 Result<SyncMode> ParseSyncMode(std::string_view text);
 
+// The key of a record in the log column family (erasure deletes records by key). Records may be
+// deleted (erasure, retention); readers skip the gaps and offsets are never reused.
+std::string LogRecordKey(uint32_t partition, uint64_t offset);
+
 struct AppendItem {
   std::string routing_key;  // chooses the partition (Hash64 % partitions)
   std::string message_id;   // dedupe key; empty disables dedupe for this item

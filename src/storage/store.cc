@@ -12,7 +12,7 @@ namespace mercato {
 namespace {
 
 constexpr const char* kCfNames[] = {"default",    "log",      "dedupe", "events",
-                                    "identities", "profiles", "meta"};
+                                    "identities", "profiles", "meta",   "keys"};
 static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
 
 // Drops dedupe entries whose received_at (first 8 bytes of the value) is older than the window,
@@ -47,6 +47,33 @@ class DedupeExpiryFactory final : public rocksdb::CompactionFilterFactory {
  private:
   const Clock& clock_;
   const int64_t window_us_;
+};
+
+// Drops events (log records and history rows) that the retention policy says have expired.
+class RetentionFilter final : public rocksdb::CompactionFilter {
+ public:
+  explicit RetentionFilter(const EventExpiryFn& expired) : expired_(expired) {}
+  bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*,
+              bool*) const override {
+    return expired_(std::string_view(value.data(), value.size()));
+  }
+  const char* Name() const override { return "mercato.Retention"; }
+
+ private:
+  const EventExpiryFn& expired_;
+};
+
+class RetentionFactory final : public rocksdb::CompactionFilterFactory {
+ public:
+  explicit RetentionFactory(EventExpiryFn expired) : expired_(std::move(expired)) {}
+  std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
+      const rocksdb::CompactionFilter::Context&) override {
+    return std::make_unique<RetentionFilter>(expired_);
+  }
+  const char* Name() const override { return "mercato.RetentionFactory"; }
+
+ private:
+  const EventExpiryFn expired_;
 };
 
 }  // namespace
@@ -96,6 +123,16 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
     if (k == static_cast<int>(Cf::kLog)) {
       cf_options.write_buffer_size = 64 << 20;
     }
+    if (options.event_expired &&
+        (k == static_cast<int>(Cf::kLog) || k == static_cast<int>(Cf::kEvents))) {
+      if (!store->retention_filter_) {
+        store->retention_filter_ = std::make_shared<RetentionFactory>(options.event_expired);
+      }
+      cf_options.compaction_filter_factory = store->retention_filter_;
+      // Every file is rewritten at least this often, so expiry does not wait for data to be
+      // compacted for other reasons.
+      cf_options.periodic_compaction_seconds = options.retention_compaction_seconds;
+    }
     descriptors.emplace_back(kCfNames[k], cf_options);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -134,6 +171,23 @@ Result<std::string> Store::Get(Cf family, std::string_view key) {
   if (status.IsNotFound()) return Status::NotFound("key not found");
   if (!status.ok()) return FromRocks(status, "get");
   return value;
+}
+
+Status Store::CompactAll() {
+  std::vector<rocksdb::ColumnFamilyHandle*> families(handles_.begin(), handles_.end());
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  RETURN_IF_ERROR(FromRocks(db_->Flush(flush, families), "flush"));
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  compact.exclusive_manual_compaction = false;
+  for (auto* family : families) {
+    RETURN_IF_ERROR(FromRocks(db_->CompactRange(compact, family, nullptr, nullptr), "compact"));
+  }
+  // Obsolete files (the compacted inputs, WAL files whose data is flushed) are deleted now rather
+  // than at the next background purge.
+  RETURN_IF_ERROR(FromRocks(db_->FlushWAL(/*sync=*/true), "WAL sync"));
+  return Status::Ok();
 }
 
 std::unique_ptr<rocksdb::Iterator> Store::NewIterator(Cf family) {

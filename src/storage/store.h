@@ -11,6 +11,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,8 +29,13 @@ enum class Cf : int {
   kIdentities,  // kind ':' value -> customer id
   kProfiles,    // customer id -> profile JSON
   kMeta,        // cursors, partition count, format version
+  kKeys,        // per-customer data keys wrapped by the master key (privacy/key_vault.h)
   kCount
 };
+
+// True when an event (a log record's or history row's payload) is past its retention period.
+// Called from RocksDB's compaction threads; must be thread-safe and must not throw.
+using EventExpiryFn = std::function<bool(std::string_view payload)>;
 
 struct StoreOptions {
   std::string path;
@@ -40,6 +46,10 @@ struct StoreOptions {
   // Opens without taking the lock, so a running server's data can be read (state as of the open).
   // Writes fail.
   bool read_only = false;
+  // Retention (privacy/retention.h): applied to the log and events column families at compaction.
+  EventExpiryFn event_expired;
+  // With event_expired set: every file of those families is compacted at least this often.
+  uint64_t retention_compaction_seconds = 24 * 3600;
 };
 
 class Store {
@@ -60,6 +70,10 @@ class Store {
   Result<std::string> Get(Cf family, std::string_view key);
   std::unique_ptr<rocksdb::Iterator> NewIterator(Cf family);
 
+  // Flushes every memtable and compacts every column family down to the bottom level, so deleted
+  // and expired data leaves the files (erasure, retention). Blocks; can take long on a large store.
+  Status CompactAll();
+
   // Test hook: after `writes` more successful writes, every write fails with IoError.
   void FailWritesAfter(int64_t writes) { writes_before_failure_.store(writes); }
 
@@ -69,6 +83,7 @@ class Store {
   std::unique_ptr<rocksdb::DB> db_;
   std::array<rocksdb::ColumnFamilyHandle*, static_cast<int>(Cf::kCount)> handles_{};
   std::shared_ptr<rocksdb::CompactionFilterFactory> dedupe_filter_;  // shared with RocksDB options
+  std::shared_ptr<rocksdb::CompactionFilterFactory> retention_filter_;
   std::atomic<int64_t> writes_before_failure_{-1};
 };
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace mercato {
 namespace {
 
@@ -31,6 +33,17 @@ TEST(TimeFormatTest, FormatRoundTrips) {
     EXPECT_EQ(*ParseTimestamp(text), micros) << text;
   }
   EXPECT_EQ(FormatTimestamp(1323435000250000), "2011-12-09T12:50:00.250Z");
+}
+
+// fuzz/corpus/timestamp/format_near_int64_min.bin: the floor division negated `micros`, which
+// overflowed (undefined behaviour) for the values within a second of INT64_MIN.
+TEST(TimeFormatTest, FormatsTheWholeInt64Range) {
+  EXPECT_EQ(FormatTimestamp(std::numeric_limits<int64_t>::min()), "-290308-12-21T19:59:05.224Z");
+  EXPECT_EQ(FormatTimestamp(std::numeric_limits<int64_t>::min() + 36649),
+            "-290308-12-21T19:59:05.260Z");
+  EXPECT_EQ(FormatTimestamp(std::numeric_limits<int64_t>::max()), "294247-01-10T04:00:54.775Z");
+  EXPECT_EQ(FormatTimestamp(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatTimestamp(-1000000), "1969-12-31T23:59:59.000Z");
 }
 
 }  // namespace

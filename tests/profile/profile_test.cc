@@ -65,6 +65,7 @@ class ProfileTest : public ::testing::Test {
     profiles_.reset();
     builder_.reset();
     log_.reset();
+    vault_.reset();
     store_.reset();
   }
 
@@ -84,14 +85,17 @@ class ProfileTest : public ::testing::Test {
     ASSERT_TRUE(log.ok()) << log.status().ToString();
     log_ = std::move(log).value();
     log_->Start();
+    auto vault = KeyVault::Open(*store_, std::string(32, 'm'));
+    ASSERT_TRUE(vault.ok()) << vault.status().ToString();
+    vault_ = std::move(vault).value();
     NewBuilder();
-    profiles_ = std::make_unique<ProfileStore>(*store_, clock_);
+    profiles_ = std::make_unique<ProfileStore>(*store_, *vault_, clock_);
   }
 
   // A fresh builder over the same store and log, as after a crash of the consumer.
   void NewBuilder() {
     builder_.reset();
-    builder_ = std::make_unique<ProfileBuilder>(*store_, *log_, clock_, &metrics_);
+    builder_ = std::make_unique<ProfileBuilder>(*store_, *log_, *vault_, clock_, &metrics_);
   }
 
   // Normalises `body` (with "timestamp" set to At(minute)) and appends it to the log.
@@ -175,6 +179,7 @@ class ProfileTest : public ::testing::Test {
   MetricsRegistry metrics_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<EventLog> log_;
+  std::unique_ptr<KeyVault> vault_;
   std::unique_ptr<ProfileBuilder> builder_;
   std::unique_ptr<ProfileStore> profiles_;
 };
@@ -899,6 +904,56 @@ TEST_F(ProfileTest, SyntheticThroughput) {
   EXPECT_EQ(builder_->Lag(), 0u);
   EXPECT_LE(Counts().customers, customers * 2);
   EXPECT_GE(Counts().known_customers, customers / 2);
+}
+
+TEST_F(ProfileTest, ConsentIsRecordedPerPurposeAndWithheldProfilingDropsScores) {
+  Send(R"({"type":"track","userId":"c1","event":"Order Completed","properties":{"revenue":10},
+           "source":"web-shop"})",
+       1);
+  ASSERT_EQ(ProcessAll(), 1u);
+  json::object consent = Profile("c1").at("consent").as_object();
+  // Defaults: opt-in for marketing and advertising, granted for profiling and personalisation.
+  EXPECT_FALSE(consent.at("email_marketing").at("granted").as_bool());
+  EXPECT_FALSE(consent.at("email_marketing").at("decided").as_bool());
+  EXPECT_TRUE(consent.at("profiling").at("granted").as_bool());
+  EXPECT_FALSE(consent.at("advertising").at("granted").as_bool());
+  EXPECT_TRUE(Features("c1").at("rfm").is_object());
+
+  Send(R"({"type":"identify","userId":"c1","source":"web-shop","context":{"consent":{
+           "categoryPreferences":{"Analytics":false,"Marketing":true,"Cookies":true}}}})",
+       3);
+  ASSERT_EQ(ProcessAll(), 1u);
+  consent = Profile("c1").at("consent").as_object();
+  EXPECT_TRUE(consent.at("email_marketing").at("granted").as_bool());
+  EXPECT_TRUE(consent.at("email_marketing").at("decided").as_bool());
+  EXPECT_EQ(consent.at("email_marketing").at("source").as_string(), "web-shop");
+  EXPECT_EQ(consent.at("email_marketing").at("at").as_string(), At(3));
+  EXPECT_FALSE(consent.at("profiling").at("granted").as_bool());
+  EXPECT_TRUE(Features("c1").at("rfm").is_null());      // no profiling consent: no scores
+  EXPECT_EQ(Number(Features("c1").at("orders")), 1.0);  // plain counts stay
+
+  // An older decision arriving late does not override the newer one.
+  Send(R"({"type":"identify","userId":"c1","context":{"consent":{
+           "categoryPreferences":{"analytics":true}}}})",
+       2);
+  ASSERT_EQ(ProcessAll(), 1u);
+  EXPECT_TRUE(Features("c1").at("rfm").is_null());
+  // A later one does; consent survives a merge into another customer.
+  Send(R"({"type":"identify","anonymousId":"dev-9","context":{"consent":{
+           "categoryPreferences":{"advertising":true}}}})",
+       4);
+  Send(R"({"type":"alias","userId":"c1","previousId":"dev-9"})", 5);
+  Send(R"({"type":"identify","userId":"c1","context":{"consent":{
+           "categoryPreferences":{"profiling":true}}}})",
+       6);
+  ASSERT_EQ(ProcessAll(), 3u);
+  consent = Profile("c1").at("consent").as_object();
+  EXPECT_TRUE(consent.at("advertising").at("granted").as_bool());
+  EXPECT_TRUE(consent.at("profiling").at("granted").as_bool());
+  EXPECT_TRUE(Features("c1").at("rfm").is_object());
+  // The decisions are stored, so they survive a rebuild of the builder.
+  NewBuilder();
+  EXPECT_TRUE(Profile("c1").at("consent").at("email_marketing").at("granted").as_bool());
 }
 
 }  // namespace

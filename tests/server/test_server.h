@@ -2,15 +2,20 @@
 // An in-process mercato node (store, log, profile consumer, HTTP API) on an ephemeral port, wired
 // as `mercato serve` wires it, for HTTP integration tests.
 
+#include <functional>
 #include <memory>
 
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "pipeline/consumer_runner.h"
+#include "privacy/key_vault.h"
+#include "privacy/privacy_filter.h"
 #include "profile/profile_builder.h"
 #include "profile/profile_store.h"
 #include "server/api.h"
+#include "server/gateway.h"
 #include "server/http_server.h"
+#include "server/key_store.h"
 #include "storage/event_log.h"
 #include "storage/store.h"
 #include "support/http_client.h"
@@ -22,27 +27,51 @@ inline constexpr char kWriteKey[] = "write-key-1";
 inline constexpr char kReadKey[] = "read-key-1";
 inline constexpr char kAdminKey[] = "admin-key-1";
 
+struct TestServerOptions {
+  HttpServerOptions http;
+  const Clock* clock = nullptr;  // default: the system clock
+  GatewayOptions gateway;
+  AuditLog* audit = nullptr;  // receives key administration entries when set
+  // Registers extra routes (e.g. handlers a test controls) before the server starts.
+  std::function<void(Router&)> extra_routes;
+};
+
 class TestServer {
  public:
   explicit TestServer(HttpServerOptions http_options = {}, const Clock* clock = nullptr)
-      : clock_(clock != nullptr ? *clock : SystemClock::Instance()) {
+      : TestServer(TestServerOptions{std::move(http_options), clock, {}, nullptr, {}}) {}
+  explicit TestServer(TestServerOptions options)
+      : clock_(options.clock != nullptr ? *options.clock : SystemClock::Instance()), keys_(clock_) {
+    const HttpServerOptions& http_options = options.http;
     StoreOptions store_options;
     store_options.path = dir_.str();
     store_options.clock = &clock_;
     store_ = std::move(Store::Open(store_options)).value();
     log_ = std::move(EventLog::Open(*store_, EventLogOptions{}, clock_, &metrics_)).value();
-    builder_ = std::make_unique<ProfileBuilder>(*store_, *log_, clock_, &metrics_);
-    profiles_ = std::make_unique<ProfileStore>(*store_, clock_);
+    vault_ = std::move(KeyVault::Open(*store_, std::string(32, 'm'))).value();
+    filter_ = std::make_unique<PrivacyFilter>(*vault_, DlpPolicy(), &metrics_);
+    builder_ = std::make_unique<ProfileBuilder>(*store_, *log_, *vault_, clock_, &metrics_);
+    profiles_ = std::make_unique<ProfileStore>(*store_, *vault_, clock_);
     runner_ =
         std::make_unique<ConsumerRunner>("profiles", [this] { return builder_->ProcessBatch(); });
     log_->SetAppendListener([this] { runner_->Notify(); });
-    (void)keys_.Add({kWriteKey, "w", static_cast<uint8_t>(Scope::kWrite)});
-    (void)keys_.Add({kReadKey, "r", static_cast<uint8_t>(Scope::kRead)});
-    (void)keys_.Add({kAdminKey, "a", static_cast<uint8_t>(Scope::kAdmin)});
-    router_ = std::make_unique<Router>(&metrics_);
-    RegisterIngestRoutes(*router_, *log_, keys_, IngestLimits{}, clock_, &metrics_);
-    RegisterProfileRoutes(*router_, *profiles_, keys_);
+    (void)keys_.AddBootstrapKey(kWriteKey, Scope::kWrite);
+    (void)keys_.AddBootstrapKey(kReadKey, Scope::kRead);
+    (void)keys_.AddBootstrapKey(kAdminKey, Scope::kAdmin);
+    key_store_ = std::move(KeyStore::Open(*store_, clock_, &keys_, options.audit)).value();
+    gateway_ = std::make_unique<Gateway>(keys_, clock_, options.gateway, &metrics_);
+    router_ = std::make_unique<Router>(*gateway_, &metrics_);
+    RegisterIngestRoutes(*router_, *log_, IngestLimits{}, clock_, &metrics_,
+                         filter_->AsTransform());
+    RegisterProfileRoutes(*router_, *profiles_, options.audit);
+    erasure_ = std::make_unique<ErasureService>(*store_, *log_, *builder_, *profiles_,
+                                                options.audit, clock_, &metrics_);
+    RegisterPrivacyRoutes(*router_,
+                          PrivacyRouteDeps{*erasure_, *profiles_, *log_, filter_->AsTransform(),
+                                           options.audit, clock_});
+    RegisterKeyRoutes(*router_, *key_store_, keys_, clock_);
     RegisterOpsRoutes(*router_, metrics_, [] { return true; });
+    if (options.extra_routes) options.extra_routes(*router_);
     server_ = std::make_unique<HttpServer>(
         http_options,
         [this](HttpRequest&& request, Responder respond) {
@@ -51,13 +80,15 @@ class TestServer {
         &metrics_);
     log_->Start();
     runner_->Start();
-    start_status_ = server_->Start();
+    start_status_ = erasure_->Start();
+    if (start_status_.ok()) start_status_ = server_->Start();
   }
   ~TestServer() {
     // The order `mercato serve` uses: answer what the log holds, then drain, then consumers.
     server_->StopAccepting();
     log_->Stop();
     server_->Stop();
+    erasure_->Stop();
     runner_->Stop();
   }
 
@@ -67,6 +98,11 @@ class TestServer {
   Store& store() { return *store_; }
   ProfileStore& profiles() { return *profiles_; }
   MetricsRegistry& metrics() { return metrics_; }
+  KeyRing& keys() { return keys_; }
+  KeyStore& key_store() { return *key_store_; }
+  Gateway& gateway() { return *gateway_; }
+  const Router& router() const { return *router_; }
+  const std::filesystem::path& data_dir() const { return dir_.path(); }
   // Waits until the profile consumer has processed everything appended so far.
   bool WaitForProfiles() {
     return WaitFor([this] { return builder_->Lag() == 0 && runner_->caught_up(); });
@@ -79,9 +115,14 @@ class TestServer {
   KeyRing keys_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<EventLog> log_;
+  std::unique_ptr<KeyVault> vault_;
+  std::unique_ptr<PrivacyFilter> filter_;
   std::unique_ptr<ProfileBuilder> builder_;
   std::unique_ptr<ProfileStore> profiles_;
+  std::unique_ptr<ErasureService> erasure_;
   std::unique_ptr<ConsumerRunner> runner_;
+  std::unique_ptr<KeyStore> key_store_;
+  std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<HttpServer> server_;
   Status start_status_;

@@ -30,6 +30,13 @@ bool ServerProcess::Start(const std::vector<std::string>& args, std::string& err
   pid_ = fork();
   if (pid_ == 0) {
     dup2(pipe_fds[1], STDOUT_FILENO);
+    if (!stderr_path.empty()) {
+      int log_fd = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      if (log_fd >= 0) {
+        dup2(log_fd, STDERR_FILENO);
+        close(log_fd);
+      }
+    }
     close(pipe_fds[0]);
     close(pipe_fds[1]);
     std::vector<char*> argv;
@@ -49,12 +56,17 @@ bool ServerProcess::Start(const std::vector<std::string>& args, std::string& err
     ssize_t n = read(stdout_fd_, buf, sizeof(buf));
     if (n <= 0) break;
     output.append(buf, static_cast<size_t>(n));
-    size_t at = output.find("listening on http://");
-    if (at != std::string::npos) {
-      size_t colon = output.find(':', at + std::strlen("listening on http://"));
+    // "listening on http://ADDR:PORT" or "listening on https://ADDR:PORT".
+    size_t at = output.find("listening on http");
+    size_t scheme_end = output.find("://", at);
+    if (at != std::string::npos && scheme_end != std::string::npos) {
+      scheme_ = output.substr(at + std::strlen("listening on "),
+                              scheme_end - at - std::strlen("listening on "));
+      size_t colon = output.find(':', scheme_end + std::strlen("://"));
       size_t end = output.find_first_of(" \n", colon);
       if (colon != std::string::npos && end != std::string::npos) {
         port_ = static_cast<uint16_t>(std::atoi(output.substr(colon + 1, end - colon - 1).c_str()));
+        startup_output_ = output;
         return true;
       }
     }

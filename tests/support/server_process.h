@@ -20,12 +20,21 @@ class ServerProcess {
   void Kill();      // SIGKILL and reap
   int Terminate();  // SIGTERM, wait; returns the exit status
   uint16_t port() const { return port_; }
+  // "http" or "https", as the startup line said.
+  const std::string& scheme() const { return scheme_; }
   pid_t pid() const { return pid_; }
+  // What the child printed on stdout up to its "listening on" line.
+  const std::string& startup_output() const { return startup_output_; }
+
+  // When set before Start, the child's stderr (its log) is appended to this file.
+  std::string stderr_path;
 
  private:
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   uint16_t port_ = 0;
+  std::string scheme_;
+  std::string startup_output_;
 };
 
 }  // namespace mercato::testing

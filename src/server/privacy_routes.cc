@@ -1,0 +1,155 @@
+// The data subject's rights (docs/privacy.md): erasure with a status URL, access/portability
+// export, and consent updates.
+
+#include <boost/json.hpp>
+
+#include "core/logging.h"
+#include "privacy/consent.h"
+#include "server/api.h"
+#include "server/http_status.h"
+
+namespace mercato {
+namespace json = boost::json;
+namespace {
+
+constexpr size_t kMaxSubjectBytes = 1024;
+
+std::string ActorOf(const HttpRequest& request) {
+  return request.principal.key_id.empty() ? "anonymous" : "key:" + request.principal.key_id;
+}
+
+Result<json::object> ParseBody(const HttpRequest& request) {
+  boost::system::error_code ec;
+  json::value body = json::parse(request.body, ec);
+  if (ec || !body.is_object()) return Status::InvalidArgument("body must be a JSON object");
+  return std::move(body.get_object());
+}
+
+void RecordAudit(AuditLog* audit, const HttpRequest& request, const std::string& action,
+                 const std::string& customer, const std::string& detail) {
+  if (audit == nullptr) return;
+  // The request already succeeded; a failing audit write is an operational alarm, not a client
+  // error, so it is reported through the log rather than by failing the request.
+  Status status = audit->Record(AuditEntry{ActorOf(request), action, customer, detail});
+  if (!status.ok()) {
+    LOG(ERROR) << "audit record failed: " << status.ToString();
+  }
+}
+
+void HandleErasureRequest(ErasureService& erasure, const HttpRequest& request,
+                          const Responder& respond) {
+  auto body = ParseBody(request);
+  if (!body.ok()) return respond(ErrorResponse(body.status()));
+  const json::value* subject = body->if_contains("subject");
+  if (subject == nullptr || !subject->is_string() || subject->get_string().empty() ||
+      subject->get_string().size() > kMaxSubjectBytes) {
+    return respond(ErrorResponse(Status::InvalidArgument(
+        "'subject' must be a non-empty string: a userId, anonymousId, e-mail or customer id")));
+  }
+  auto job = erasure.Request(std::string_view(subject->get_string()), ActorOf(request));
+  if (!job.ok()) return respond(ErrorResponse(job.status()));
+  json::object answer;
+  answer["id"] = job->id;
+  answer["customerId"] = job->customer_id;
+  answer["state"] = job->state;
+  answer["statusUrl"] = "/v1/privacy/erasure/" + job->id;
+  HttpResponse response = JsonResponse(202, json::serialize(answer));
+  response.headers.emplace_back("Location", "/v1/privacy/erasure/" + job->id);
+  respond(std::move(response));
+}
+
+void HandleErasureStatus(const ErasureService& erasure, const HttpRequest& request,
+                         const Responder& respond) {
+  auto job = erasure.Get(request.PathParam("id"));
+  if (!job.ok()) return respond(ErrorResponse(job.status()));
+  respond(JsonResponse(200, job->ToApiJson()));
+}
+
+void HandleExport(const ProfileStore& profiles, AuditLog* audit, const HttpRequest& request,
+                  const Responder& respond) {
+  auto customer = profiles.Resolve(request.PathParam("id"));
+  if (!customer.ok()) {
+    return respond(ErrorResponse(customer.status().code() == StatusCode::kNotFound
+                                     ? Status::NotFound("no customer is known by that identity")
+                                     : customer.status()));
+  }
+  auto document = profiles.ExportJson(*customer);
+  if (!document.ok()) return respond(ErrorResponse(document.status()));
+  RecordAudit(audit, request, "privacy.export", *customer, "{}");
+  HttpResponse response = JsonResponse(200, std::move(document).value());
+  response.headers.emplace_back("Content-Disposition",
+                                "attachment; filename=\"customer-" + *customer + ".json\"");
+  respond(std::move(response));
+}
+
+// {"userId"|"anonymousId": "...", "purposes": {"<purpose>": true|false, ...}} becomes an identify
+// event carrying context.consent.categoryPreferences, appended to the log like any other event so
+// that it is ordered with the customer's other events.
+void HandleConsent(EventLog& log, const PayloadTransform& transform, const Clock& clock,
+                   const HttpRequest& request, const Responder& respond) {
+  auto body = ParseBody(request);
+  if (!body.ok()) return respond(ErrorResponse(body.status()));
+  const json::value* purposes = body->if_contains("purposes");
+  if (purposes == nullptr || !purposes->is_object() || purposes->get_object().empty()) {
+    return respond(ErrorResponse(Status::InvalidArgument(
+        "'purposes' must be an object such as {\"email_marketing\": true}")));
+  }
+  json::object preferences;
+  for (const auto& member : purposes->get_object()) {
+    auto purpose = PurposeFromName(member.key());
+    if (!purpose || PurposeName(*purpose) != std::string_view(member.key())) {
+      return respond(ErrorResponse(Status::InvalidArgument(
+          "unknown purpose '" + std::string(member.key().substr(0, 64)) +
+          "'; use email_marketing, profiling, personalisation or advertising")));
+    }
+    if (!member.value().is_bool()) {
+      return respond(ErrorResponse(Status::InvalidArgument("purpose '" + std::string(member.key()) +
+                                                           "' must be true or false")));
+    }
+    preferences[member.key()] = member.value();
+  }
+  json::object event;
+  for (const char* id : {"userId", "anonymousId"}) {
+    if (const json::value* value = body->if_contains(id)) event[id] = *value;
+  }
+  event["type"] = "identify";
+  event["context"] = json::object{{"consent", json::object{{"categoryPreferences", preferences}}}};
+  const std::string source = request.principal.source.empty() ? "api" : request.principal.source;
+  PayloadTransform stamp = [&transform, &source](const Event& parsed, json::object& payload) {
+    payload["source"] = source;
+    return transform ? transform(parsed, payload) : Status::Ok();
+  };
+  auto normalized = NormalizeEvent(std::move(event), EventType::kIdentify, clock.NowMicros(),
+                                   IngestLimits{}, {}, stamp);
+  if (!normalized.ok()) return respond(ErrorResponse(normalized.status()));
+  std::vector<AppendItem> items;
+  items.push_back(AppendItem{std::string(normalized->RoutingKey()), normalized->message_id,
+                             normalized->received_at_us, std::move(normalized->payload)});
+  log.AppendAsync(std::move(items), [respond](const Status& status, AppendResult) {
+    if (!status.ok()) return respond(ErrorResponse(status));
+    respond(JsonResponse(200, "{\"success\":true}"));
+  });
+}
+
+}  // namespace
+
+void RegisterPrivacyRoutes(Router& router, const PrivacyRouteDeps& deps) {
+  router.Add("POST", "/v1/privacy/erasure", "/v1/privacy/erasure", Access::kAdmin,
+             AdmissionClass::kAdmin, [deps](HttpRequest&& request, const Responder& respond) {
+               HandleErasureRequest(deps.erasure, request, respond);
+             });
+  router.Add("GET", "/v1/privacy/erasure/{id}", "/v1/privacy/erasure/{id}", Access::kAdmin,
+             AdmissionClass::kQuery, [deps](HttpRequest&& request, const Responder& respond) {
+               HandleErasureStatus(deps.erasure, request, respond);
+             });
+  router.Add("GET", "/v1/privacy/export/{id}", "/v1/privacy/export/{id}", Access::kAdmin,
+             AdmissionClass::kAdmin, [deps](HttpRequest&& request, const Responder& respond) {
+               HandleExport(deps.profiles, deps.audit, request, respond);
+             });
+  router.Add("POST", "/v1/privacy/consent", "/v1/privacy/consent", Access::kWrite,
+             AdmissionClass::kIngest, [deps](HttpRequest&& request, const Responder& respond) {
+               HandleConsent(deps.log, deps.transform, deps.clock, request, respond);
+             });
+}
+
+}  // namespace mercato

@@ -1,0 +1,133 @@
+// The erasure proof, on the real binary: a customer with a distinctive e-mail, phone and name is
+// ingested over HTTP, becomes visible through the API, is erased through the asynchronous erasure
+// API, and afterwards not one file under the data directory or of the server's output contains any
+// of those strings; the audit log records the erasure and still verifies.
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "support/http_client.h"
+#include "support/server_process.h"
+#include "support/test_support.h"
+
+namespace mercato::testing {
+namespace {
+
+constexpr char kWrite[] = "proof-write-key";
+constexpr char kAdmin[] = "proof-admin-key";
+constexpr char kUserId[] = "proof-user-5c1e0b";
+constexpr char kAnonymousId[] = "proof-anon-77d2e9";
+constexpr char kEmail[] = "ottilie.vandersnoot@example.net";
+constexpr char kPhone[] = "+48 512 903 771";
+constexpr char kName[] = "Ottilie Vandersnoot";
+constexpr char kStreet[] = "Ulica Zapomniana 17";
+
+std::vector<std::string> FilesContaining(const std::filesystem::path& dir,
+                                         const std::string& needle) {
+  std::vector<std::string> hits;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    if (bytes.str().find(needle) != std::string::npos) hits.push_back(entry.path().string());
+  }
+  return hits;
+}
+
+std::string Batch() {
+  return std::string(R"({"batch":[
+    {"type":"page","anonymousId":")") +
+         kAnonymousId + R"(","name":"Home",
+     "context":{"ip":"198.51.100.23"}},
+    {"type":"identify","userId":")" +
+         kUserId + R"(","anonymousId":")" + kAnonymousId + R"(",
+     "traits":{"email":")" +
+         kEmail + R"(","phone":")" + kPhone + R"(","name":")" + kName + R"(",
+               "address":{"street":")" +
+         kStreet + R"(","city":"Gdynia","country":"PL"}},
+     "context":{"consent":{"categoryPreferences":{"email_marketing":true}}}},
+    {"type":"track","userId":")" +
+         kUserId + R"(","event":"Order Completed",
+     "properties":{"revenue":99.5,"note":"please call )" +
+         kPhone + " or write to " + kEmail +
+         R"("}},
+    {"type":"identify","userId":"proof-other-customer","traits":{"email":"other@example.com"}}]})";
+}
+
+TEST(ErasureProof, NothingOfAnErasedCustomerRemainsInAnyFile) {
+  TempDir data;
+  TempDir logs;
+  ServerProcess server;
+  server.stderr_path = (logs.path() / "server.stderr").string();
+  std::string error;
+  ASSERT_TRUE(server.Start(
+      {"--data-dir", data.str(), "--write-key", kWrite, "--admin-key", kAdmin, "--threads", "2"},
+      error))
+      << error;
+  HttpClient http(server.port());
+  auto sent = http.Post("/v1/batch", Batch(), BasicAuth(kWrite));
+  ASSERT_EQ(sent.status, 200) << sent.body;
+
+  // Visible through the API (decrypted) once the profile consumer has it.
+  ClientResponse profile;
+  ASSERT_TRUE(WaitFor([&] {
+    profile = http.Get(std::string("/v1/profiles/") + kEmail, BasicAuth(kAdmin));
+    return profile.status == 200 && profile.body.find(kName) != std::string::npos;
+  })) << profile.status
+      << " " << profile.body;
+  EXPECT_NE(profile.body.find(kEmail), std::string::npos);
+  auto exported = http.Get(std::string("/v1/privacy/export/") + kUserId, BasicAuth(kAdmin));
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  for (const char* value : {kEmail, kPhone, kName, kStreet}) {
+    EXPECT_NE(exported.body.find(value), std::string::npos) << value;
+  }
+
+  auto requested = http.Post("/v1/privacy/erasure", std::string(R"({"subject":")") + kEmail + "\"}",
+                             BasicAuth(kAdmin));
+  ASSERT_EQ(requested.status, 202) << requested.body;
+  auto answer = boost::json::parse(requested.body).as_object();
+  const std::string status_url(answer.at("statusUrl").as_string());
+  const std::string customer_id(answer.at("customerId").as_string());
+  ClientResponse status;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        status = http.Get(status_url, BasicAuth(kAdmin));
+        return status.status == 200 && (status.body.find("\"done\"") != std::string::npos ||
+                                        status.body.find("\"failed\"") != std::string::npos);
+      },
+      60'000))
+      << status.body;
+  ASSERT_NE(status.body.find("\"state\":\"done\""), std::string::npos) << status.body;
+  EXPECT_EQ(http.Get(std::string("/v1/profiles/") + kUserId, BasicAuth(kAdmin)).status, 404);
+  EXPECT_EQ(http.Get(std::string("/v1/privacy/export/") + kEmail, BasicAuth(kAdmin)).status, 404);
+  EXPECT_EQ(http.Get("/v1/profiles/other@example.com", BasicAuth(kAdmin)).status, 200);
+  EXPECT_EQ(server.Terminate(), 0);
+  {
+    std::ofstream out(logs.path() / "server.stdout");
+    out << server.startup_output();
+  }
+
+  // The search: every file of the data directory (RocksDB files, WAL, MANIFEST, audit log, keys)
+  // and of the server's output. The other customer is still there: the search can find things.
+  EXPECT_FALSE(FilesContaining(data.path(), "proof-other-customer").empty());
+  for (const char* value : {kEmail, kPhone, kName, kStreet, kUserId, kAnonymousId}) {
+    EXPECT_EQ(FilesContaining(data.path(), value), std::vector<std::string>()) << value;
+    EXPECT_EQ(FilesContaining(logs.path(), value), std::vector<std::string>()) << value;
+  }
+
+  // The audit log names the erasure (by customer id only) and its chain verifies.
+  auto verify =
+      RunCommand("'" + MercatoBinary() + "' audit verify --data-dir '" + data.str() + "' 2>&1");
+  ASSERT_TRUE(verify.has_value()) << "mercato audit verify failed";
+  const auto audit_files = FilesContaining(data.path(), "privacy.erasure.done");
+  ASSERT_EQ(audit_files.size(), 1u);
+  EXPECT_FALSE(FilesContaining(data.path(), customer_id).empty());
+}
+
+}  // namespace
+}  // namespace mercato::testing
