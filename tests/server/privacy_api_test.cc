@@ -19,9 +19,10 @@ class PrivacyApiTest : public ::testing::Test {
 };
 
 TEST_F(PrivacyApiTest, ConsentUpdatesAreRecordedAndEnforcedInTheProfile) {
-  ASSERT_EQ(http_.Post("/v1/track",
-                       R"({"userId":"c9","event":"Order Completed","properties":{"revenue":5}})",
-                       BasicAuth(kWriteKey))
+  ASSERT_EQ(http_
+                .Post("/v1/track",
+                      R"({"userId":"c9","event":"Order Completed","properties":{"revenue":5}})",
+                      BasicAuth(kWriteKey))
                 .status,
             200);
   ASSERT_TRUE(server_.WaitForProfiles());
@@ -54,9 +55,10 @@ TEST_F(PrivacyApiTest, ConsentUpdatesAreRecordedAndEnforcedInTheProfile) {
 }
 
 TEST_F(PrivacyApiTest, ExportAndErasure) {
-  ASSERT_EQ(http_.Post("/v1/identify",
-                       R"({"userId":"e1","traits":{"email":"e1@example.com","name":"Eve One"}})",
-                       BasicAuth(kWriteKey))
+  ASSERT_EQ(http_
+                .Post("/v1/identify",
+                      R"({"userId":"e1","traits":{"email":"e1@example.com","name":"Eve One"}})",
+                      BasicAuth(kWriteKey))
                 .status,
             200);
   ASSERT_TRUE(server_.WaitForProfiles());
@@ -72,9 +74,9 @@ TEST_F(PrivacyApiTest, ExportAndErasure) {
   for (const char* bad : {"{}", R"({"subject":""})", R"({"subject":42})", "[]"}) {
     EXPECT_EQ(http_.Post("/v1/privacy/erasure", bad, BasicAuth(kAdminKey)).status, 400) << bad;
   }
-  EXPECT_EQ(http_.Post("/v1/privacy/erasure", R"({"subject":"nobody"})", BasicAuth(kAdminKey))
-                .status,
-            404);
+  EXPECT_EQ(
+      http_.Post("/v1/privacy/erasure", R"({"subject":"nobody"})", BasicAuth(kAdminKey)).status,
+      404);
   auto accepted = http_.Post("/v1/privacy/erasure", R"({"subject":"e1"})", BasicAuth(kAdminKey));
   ASSERT_EQ(accepted.status, 202) << accepted.body;
   const std::string location = accepted.Header("Location");
