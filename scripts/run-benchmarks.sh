@@ -207,6 +207,23 @@ for b in json.load(sys.stdin)["benchmarks"]:
     while IFS= read -r line; do record parse "$line"; done || true
 fi
 
+# BG/NBD fit on 1M synthetic customers (bench/clv_fit_bench.cc): per-day times, then exact times.
+CLV_BENCH="$BUILD_DIR/bench/mercato_clv_fit"
+if [ -x "$CLV_BENCH" ]; then
+  for times_flag in "" --continuous; do
+    LOAD_AT_START=$(load_average)
+    COMPILERS_AT_START=$(compilers_running)
+    log "BG/NBD fit $times_flag (load $LOAD_AT_START)"
+    timeout 300 "$CLV_BENCH" --customers 1000000 --repeats 3 $times_flag 2>&1 |
+      while IFS= read -r line; do
+        case "$line" in
+          "{"*) record clv "$line" ;;
+          *) echo "$line" >&2 ;;
+        esac
+      done
+  done
+fi
+
 # Machine description.
 DATA_DEVICE=$(findmnt -n -o SOURCE --target "$WORK" 2>/dev/null || echo unknown)
 DISK=$(lsblk -n -d -o NAME,ROTA,SIZE,MODEL "$(echo "$DATA_DEVICE" | sed 's|\[.*||')" 2>/dev/null |
@@ -331,4 +348,27 @@ for r in rows:
     if r[0] == "parse":
         d = r[3]
         print(f"| Parser {d['name']} (one core) | {num(d['events_per_s'], ' events/s')} | | | {env(r)} |")
+
+clv = [r for r in rows if r[0] == "clv"]
+if clv:
+    print("\nBG/NBD fit on synthetic customers (goal: 1M customers fitted in <= 1 s; "
+          "truth r, alpha, a, b = 0.243, 4.414, 0.793, 2.426):\n")
+    print("| Customers, times | Distinct rows | Threads | Data s | Fit s | Total s | Evaluations | "
+          "Converged | r, alpha, a, b | Others' CPU before the run / compilers |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in clv:
+        d = r[3]
+        print(f"| {d['customers']:,}, {d['times']} | {d['rows']:,} | {d['threads']} | "
+              f"{d['data_s']:.3f} | {d['fit_s']:.3f} | {d['total_s']:.3f} | {d['evaluations']} | "
+              f"{d['converged']} | {d['r']:.4f}, {d['alpha']:.4f}, {d['a']:.4f}, {d['b']:.4f} | "
+              f"{env(r)} |")
 EOF
+
+# Clustering (bench/cluster_bench.cc): k-means and DBSCAN side by side with scikit-learn
+# (python3-sklearn) in one run, ~10 minutes; it prints its own Markdown section.
+CLUSTER_BENCH="$BUILD_DIR/bench/mercato_cluster_bench"
+if [ -x "$CLUSTER_BENCH" ]; then
+  log "clustering (load $(load_average), compilers $(compilers_running))"
+  echo
+  timeout 1800 "$CLUSTER_BENCH" --commit "$RUN_COMMIT" || log "clustering benchmark failed"
+fi

@@ -10,7 +10,9 @@ float64, row-major; needs --cols). Prints one JSON object.
       KMeans(n_clusters=len(CENTRES), init=CENTRES, n_init=1) on MATRIX:
       {"inertia", "iterations", "seconds" (fastest fit of --repeat), "threads", "sklearn"}
   sklearn_clustering.py dbscan MATRIX --eps E --min-samples M [--cols D] [--labels OURS]
-      DBSCAN(eps, min_samples) on MATRIX: {"labels", "clusters", "noise", "seconds", "sklearn"}
+                        [--n-jobs N] [--no-labels]
+      DBSCAN(eps, min_samples, n_jobs) on MATRIX: {"labels", "clusters", "noise", "seconds",
+      "n_jobs", "sklearn"}
       and, with --labels (one integer per line), "ari": adjusted_rand_score(OURS, labels) and
       "equal": whether the labels are identical.
 
@@ -62,10 +64,11 @@ def kmeans(args):
 def dbscan(args):
     data = load(args.matrix, args.cols)
     start = time.perf_counter()
-    labels = DBSCAN(eps=args.eps, min_samples=args.min_samples).fit(data).labels_
+    labels = DBSCAN(eps=args.eps, min_samples=args.min_samples,
+                    n_jobs=args.n_jobs).fit(data).labels_
     elapsed = time.perf_counter() - start
     out = {"clusters": int(labels.max() + 1), "noise": int((labels == -1).sum()),
-           "seconds": elapsed, "sklearn": sklearn.__version__}
+           "seconds": elapsed, "n_jobs": args.n_jobs, "sklearn": sklearn.__version__}
     if args.labels:
         ours = np.loadtxt(args.labels, dtype=np.int64, ndmin=1)
         out["ari"] = float(adjusted_rand_score(ours, labels))
@@ -92,6 +95,7 @@ def main():
     d.add_argument("--min-samples", type=int, required=True)
     d.add_argument("--cols", type=int)
     d.add_argument("--labels")
+    d.add_argument("--n-jobs", type=int, help="threads of the neighbour searches (-1: all)")
     d.add_argument("--no-labels", action="store_true", help="leave the labels out of the output")
     args = parser.parse_args()
     print(json.dumps(kmeans(args) if args.command == "kmeans" else dbscan(args)))

@@ -179,7 +179,7 @@ class HamerlyRun {
   }
 
  private:
-  const double* row(size_t i) const { return x_ + i * d_; }
+  const double* row(size_t i) const { return x_ + i * dims(); }
   size_t dims() const { return kDims > 0 ? kDims : d_; }
   double Distance(const double* a, const double* b) const {
     if constexpr (kDims > 0) {
@@ -190,9 +190,8 @@ class HamerlyRun {
   }
   double* centre(size_t c) { return centres_.data() + c * d_; }
 
-  void Move(size_t i, int32_t to, BlockState& state) {
-    const double* point = row(i);
-    const int32_t from = labels_[i];
+  // Moves row i's contribution to the block sums from its centre (if any) to centre `to`.
+  void MoveSums(const double* point, int32_t from, int32_t to, BlockState& state) const {
     if (from >= 0) {
       double* sums = state.sums.data() + static_cast<size_t>(from) * d_;
       for (size_t j = 0; j < dims(); ++j) sums[j] -= point[j];
@@ -201,30 +200,70 @@ class HamerlyRun {
     double* sums = state.sums.data() + static_cast<size_t>(to) * d_;
     for (size_t j = 0; j < dims(); ++j) sums[j] += point[j];
     ++state.counts[static_cast<size_t>(to)];
-    labels_[i] = to;
     state.changed = true;
   }
 
-  // Nearest and second-nearest centre of row i, from all k distances.
-  void AssignFully(size_t i, BlockState& state) {
-    const double* point = row(i);
-    double best = kInfinity;
-    double second = kInfinity;
-    int32_t nearest = 0;
-    for (size_t c = 0; c < k_; ++c) {
-      const double distance = Distance(point, centres_.data() + c * d_);
-      if (distance < best) {
-        second = best;
-        best = distance;
-        nearest = static_cast<int32_t>(c);
-      } else if (distance < second) {
-        second = distance;
+  void Move(size_t i, int32_t to, BlockState& state) {
+    MoveSums(row(i), labels_[i], to, state);
+    labels_[i] = to;
+  }
+
+  // The assignment of one block. Members are copied to locals so that the compiler keeps them in
+  // registers across the stores to the bounds.
+  void AssignBlock(size_t b, bool first, size_t farthest, double max_moved, double second_moved) {
+    BlockState& state = state_[b];
+    state.changed = false;
+    const size_t d = dims();
+    const size_t k = k_;
+    const double* const x = x_;
+    const double* const centres = centres_.data();
+    const double* const moved = moved_.data();
+    const double* const half_gap = half_gap_.data();
+    int32_t* const labels = labels_.data();
+    double* const upper = upper_.data();
+    double* const lower = lower_.data();
+    uint64_t evaluations = 0;
+    for (size_t i = blocks_[b].begin; i < blocks_[b].end; ++i) {
+      const double* point = x + i * d;
+      const int32_t own = labels[i];
+      if (!first) {
+        const auto c = static_cast<size_t>(own);
+        const double u = upper[i] + moved[c];
+        const double l = lower[i] - (c == farthest ? second_moved : max_moved);
+        const double bound = std::max(half_gap[c], l);
+        lower[i] = l;
+        if (u <= bound) {
+          upper[i] = u;
+          continue;
+        }
+        const double exact = std::sqrt(Distance(point, centres + c * d));
+        ++evaluations;
+        upper[i] = exact;
+        if (exact <= bound) continue;
       }
+      // Nearest and second-nearest centre from all k distances.
+      double best = kInfinity;
+      double second = kInfinity;
+      int32_t nearest = 0;
+      for (size_t c = 0; c < k; ++c) {
+        const double distance = Distance(point, centres + c * d);
+        if (distance < best) {
+          second = best;
+          best = distance;
+          nearest = static_cast<int32_t>(c);
+        } else if (distance < second) {
+          second = distance;
+        }
+      }
+      evaluations += k;
+      if (nearest != own) {
+        MoveSums(point, own, nearest, state);
+        labels[i] = nearest;
+      }
+      upper[i] = std::sqrt(best);
+      lower[i] = std::sqrt(second);
     }
-    state.distance_evaluations += k_;
-    if (nearest != labels_[i]) Move(i, nearest, state);
-    upper_[i] = std::sqrt(best);
-    lower_[i] = std::sqrt(second);
+    state.distance_evaluations += evaluations;
   }
 
   // One assignment step. After the first, the bounds are first loosened by how far the centres
@@ -243,25 +282,8 @@ class HamerlyRun {
       }
     }
     ComputeHalfGaps();
-    pool_.ParallelFor(blocks_.count(), [&](size_t b) {
-      BlockState& state = state_[b];
-      state.changed = false;
-      for (size_t i = blocks_[b].begin; i < blocks_[b].end; ++i) {
-        if (first) {
-          AssignFully(i, state);
-          continue;
-        }
-        const auto own = static_cast<size_t>(labels_[i]);
-        upper_[i] += moved_[own];
-        lower_[i] -= own == farthest ? second_moved : max_moved;
-        const double bound = std::max(half_gap_[own], lower_[i]);
-        if (upper_[i] <= bound) continue;
-        upper_[i] = std::sqrt(Distance(row(i), centres_.data() + own * d_));
-        ++state.distance_evaluations;
-        if (upper_[i] <= bound) continue;
-        AssignFully(i, state);
-      }
-    });
+    pool_.ParallelFor(blocks_.count(),
+                      [&](size_t b) { AssignBlock(b, first, farthest, max_moved, second_moved); });
     std::fill(moved_.begin(), moved_.end(), 0.0);
   }
 
