@@ -33,49 +33,10 @@ struct MatrixSource {
 
 constexpr int32_t TreeDims(size_t dims) { return dims > 0 ? static_cast<int32_t>(dims) : -1; }
 
-// The bound of the radius search running on this thread (squared). A row of a leaf stops being
-// summed once its partial sum passes it: the tree rejects it anyway.
-thread_local double t_search_bound = std::numeric_limits<double>::infinity();
-
-// Squared Euclidean distance for nanoflann, summed in column order like scikit-learn's trees, with
-// the early exit above (partial sums only grow, so a row it cuts short is beyond the bound).
 template <size_t kDims>
-struct CutoffL2 {
-  using ElementType = double;
-  using DistanceType = double;
-
-  explicit CutoffL2(const MatrixSource<kDims>& source) : data_source(source) {}
-
-  double evalMetric(const double* a, uint32_t row, size_t size) const {
-    const size_t n = kDims > 0 ? kDims : size;
-    const double* b = data_source.values + static_cast<size_t>(row) * n;
-    const double bound = t_search_bound;
-    double sum = 0.0;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-      for (size_t t = j; t < j + 4; ++t) {
-        const double diff = a[t] - b[t];
-        sum += diff * diff;
-      }
-      if (sum > bound) return sum;
-    }
-    for (; j < n; ++j) {
-      const double diff = a[j] - b[j];
-      sum += diff * diff;
-    }
-    return sum;
-  }
-  template <typename U, typename V>
-  double accum_dist(const U a, const V b, size_t /*dim*/) const {
-    return (a - b) * (a - b);
-  }
-
-  const MatrixSource<kDims>& data_source;
-};
-
-template <size_t kDims>
-using Tree = nanoflann::KDTreeSingleIndexAdaptor<CutoffL2<kDims>, MatrixSource<kDims>,
-                                                 TreeDims(kDims), uint32_t>;
+using Tree = nanoflann::KDTreeSingleIndexAdaptor<
+    nanoflann::L2_Simple_Adaptor<double, MatrixSource<kDims>, double, uint32_t>,
+    MatrixSource<kDims>, TreeDims(kDims), uint32_t>;
 
 // A nanoflann result set that hands every row within eps to `visit` (which returns false to stop
 // the search). The tree's own comparison is strict, so it searches a hair beyond eps^2 and the
@@ -84,8 +45,7 @@ template <typename Visit>
 class RadiusVisitor {
  public:
   RadiusVisitor(double eps_squared, Visit& visit)
-      : eps_squared_(eps_squared), search_bound_(SearchBound(eps_squared)), visit_(visit) {}
-  static double SearchBound(double eps_squared) { return eps_squared * (1.0 + 1e-9); }
+      : eps_squared_(eps_squared), search_bound_(eps_squared * (1.0 + 1e-9)), visit_(visit) {}
   bool addPoint(double distance, uint32_t row) { return distance > eps_squared_ || visit_(row); }
   double worstDist() const { return search_bound_; }
   bool full() const { return true; }
@@ -99,7 +59,6 @@ class RadiusVisitor {
 template <typename TreeType, typename Visit>
 void ForEachNeighbour(const TreeType& tree, const double* point, double eps_squared, Visit visit) {
   RadiusVisitor<Visit> visitor(eps_squared, visit);
-  t_search_bound = RadiusVisitor<Visit>::SearchBound(eps_squared);
   tree.findNeighbors(visitor, point, nanoflann::SearchParams(32, 0.0F, false));
 }
 

@@ -31,7 +31,7 @@ struct DbscanOptions {
   double eps = 0.5;        // neighbourhood radius, > 0
   size_t min_samples = 5;  // neighbours (the row itself included) that make a core row, >= 1
   size_t threads = 1;      // in total, the caller included; 0: one per hardware thread
-  size_t leaf_size = 16;   // rows per KD-tree leaf
+  size_t leaf_size = 32;   // rows per KD-tree leaf
   // Memory for keeping every row's neighbours from the first search (4 bytes per neighbour); when
   // they need more, the later steps search again instead (about twice the time, O(rows) memory).
   size_t neighbour_memory_limit = size_t{1} << 30;
