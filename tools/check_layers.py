@@ -15,6 +15,8 @@ LAYERS = {
     "generator": 3, "importer": 3, "profile": 3,
     "analytics": 4, "recommend": 4,
     "content": 5, "journey": 5, "channel": 5,
+    "segment": 5,  # stored segments and incremental membership over profiles and rules
+    "scoring": 5,  # model runs over stored customers (RFM, clusters, cohorts, predictions)
     "pipeline": 6,
     "server": 7,
     "cli": 8,  # the composition root

@@ -16,6 +16,14 @@ enum class EventType { kTrack, kIdentify, kPage, kScreen, kGroup, kAlias };
 std::string_view EventTypeName(EventType type);
 std::optional<EventType> EventTypeFromName(std::string_view name);
 
+// Events the engine writes itself (segment entries and exits) carry a top-level "source" that
+// starts with this prefix; write keys cannot be given such a source. Profiles keep these events in
+// histories but do not fold them into features, and they never create a customer.
+inline constexpr std::string_view kSystemSourcePrefix = "mercato/";
+inline bool IsSystemSource(std::string_view source) {
+  return source.starts_with(kSystemSourcePrefix);
+}
+
 struct Event {
   EventType type = EventType::kTrack;
   std::string message_id;    // client's messageId, or a server-generated UUID

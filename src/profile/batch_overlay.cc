@@ -119,6 +119,14 @@ Status BatchOverlay::Apply(const EventView& event, uint32_t partition, uint64_t 
   const std::string primary = has_user
                                   ? IdentityKey(IdentityKind::kUserId, event.user_id)
                                   : IdentityKey(IdentityKind::kAnonymousId, event.anonymous_id);
+  if (IsSystemSource(event.source)) {
+    // The engine's own events (event/event.h): history only, for a customer that still exists.
+    ASSIGN_OR_RETURN(ProfileState * owner, FindCustomer(primary));
+    if (owner != nullptr) {
+      events_.push_back(PendingEvent{owner->id, event.timestamp_us, partition, offset, payload});
+    }
+    return Status::Ok();
+  }
   std::vector<std::string> linked;
   if (has_user && !event.anonymous_id.empty()) {
     linked.push_back(IdentityKey(IdentityKind::kAnonymousId, event.anonymous_id));

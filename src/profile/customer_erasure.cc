@@ -2,6 +2,7 @@
 
 #include "core/big_endian.h"
 #include "profile/keys.h"
+#include "profile/prediction_store.h"
 #include "profile/profile_state.h"
 #include "storage/event_log.h"
 
@@ -44,9 +45,11 @@ Result<CustomerErasure> EraseCustomer(Store& store, KeyVault& vault, std::string
 
   rocksdb::WriteBatch batch;
   batch.Delete(store.cf(Cf::kProfiles), state.id);
+  PredictionStore::DeleteInto(store, batch, state.id);
   ++report.profiles;
   for (const std::string& merged : state.merged_from) {
     batch.Delete(store.cf(Cf::kProfiles), merged);
+    PredictionStore::DeleteInto(store, batch, merged);
     ++report.profiles;
   }
   for (const std::string& key : state.identities) {

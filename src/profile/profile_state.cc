@@ -252,6 +252,23 @@ void ProfileState::AddIdentity(std::string key) {
   if (!HasIdentity(key)) identities.push_back(std::move(key));
 }
 
+std::optional<std::string> ProfileState::PreferredDevice() const {
+  auto top = TopN(devices, 1);
+  if (top.empty()) return std::nullopt;
+  return std::string(top[0].first);
+}
+
+std::optional<std::string> ProfileState::PreferredCountry() const {
+  auto top = TopN(countries, 1);
+  if (!top.empty()) return std::string(top[0].first);
+  if (auto it = traits.find(std::string_view("address"));
+      it != traits.end() && it->second.value.is_object()) {
+    std::string_view from_address = StringField(&it->second.value.get_object(), "country");
+    if (!from_address.empty()) return std::string(from_address);
+  }
+  return std::nullopt;
+}
+
 void ProfileState::Apply(const EventView& event) {
   const int64_t ts = event.timestamp_us;
   if (TotalEvents() == 0) {
@@ -540,19 +557,11 @@ std::string ProfileState::RenderApiJson(int64_t now_us, const ConsentDefaults& d
     top_categories.push_back(json::object{{"category", name}, {"count", count}});
   }
   features["top_categories"] = std::move(top_categories);
-  auto top_device = TopN(devices, 1);
-  features["preferred_device"] =
-      top_device.empty() ? json::value(nullptr) : json::value(top_device[0].first);
-  auto top_country = TopN(countries, 1);
-  json::value country = nullptr;
-  if (!top_country.empty()) {
-    country = top_country[0].first;
-  } else if (auto it = traits.find(std::string_view("address"));
-             it != traits.end() && it->second.value.is_object()) {
-    std::string_view from_address = StringField(&it->second.value.get_object(), "country");
-    if (!from_address.empty()) country = from_address;
-  }
-  features["preferred_country"] = std::move(country);
+  auto nullable = [](std::optional<std::string> text) {
+    return text ? json::value(*text) : json::value(nullptr);
+  };
+  features["preferred_device"] = nullable(PreferredDevice());
+  features["preferred_country"] = nullable(PreferredCountry());
   json::object rfm;
   if (last_order_at_us) {
     const double days = static_cast<double>(std::max<int64_t>(0, now_us - *last_order_at_us)) /

@@ -90,6 +90,11 @@ struct ProfileState {
   bool HasIdentity(std::string_view key) const;
   void AddIdentity(std::string key);
 
+  // The most frequent context.device.type; nullopt when none was seen.
+  std::optional<std::string> PreferredDevice() const;
+  // The most frequent context.location.country, else traits.address.country; nullopt when neither.
+  std::optional<std::string> PreferredCountry() const;
+
   // Folds one event into traits and features.
   void Apply(const EventView& event);
   // Takes over everything of `loser` (identities, traits by latest timestamp, summed features,

@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "core/time_format.h"
+#include "event/event.h"
 #include "privacy/crypto.h"
 
 namespace mercato {
@@ -129,6 +130,11 @@ Status ValidateKeySpec(KeySpec& spec, int64_t now_us) {
     return Status::InvalidArgument("'source' is required for a key with the write scope");
   }
   if (!spec.source.empty()) RETURN_IF_ERROR(CheckText("source", spec.source, kMaxSourceBytes));
+  if (IsSystemSource(spec.source)) {
+    return Status::InvalidArgument("'source' may not start with '" +
+                                   std::string(kSystemSourcePrefix) +
+                                   "': that prefix marks the engine's own events");
+  }
   if (spec.allowed_origins.size() > kMaxOrigins) {
     return Status::InvalidArgument("'allowedOrigins' has more than " + std::to_string(kMaxOrigins) +
                                    " entries");

@@ -30,6 +30,8 @@ enum class Cf : int {
   kProfiles,    // customer id -> profile JSON
   kMeta,        // cursors, partition count, format version
   kKeys,        // per-customer data keys wrapped by the master key (privacy/key_vault.h)
+  kSegments,    // segment definitions, memberships, size history, re-check timers (segment/)
+  kModels,      // per-customer predictions and model runs (profile/prediction_store.h)
   kCount
 };
 

@@ -1,0 +1,134 @@
+#include "segment/customer_context.h"
+
+#include <boost/json/parse.hpp>
+
+#include "core/big_endian.h"
+#include "privacy/field_cipher.h"
+#include "profile/event_view.h"
+#include "profile/keys.h"
+
+namespace mercato::segment {
+namespace {
+
+namespace json = boost::json;
+using analytics::rules::EventQuery;
+using analytics::rules::EventRecord;
+using analytics::rules::Value;
+
+Value NumberOrNull(const std::optional<double>& number) {
+  return number ? Value::Number(*number) : Value();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CustomerContext>> CustomerContext::Load(Store& store, const KeyVault& vault,
+                                                               std::string_view customer_id) {
+  ASSIGN_OR_RETURN(std::string stored, store.Get(Cf::kProfiles, customer_id));
+  ASSIGN_OR_RETURN(profile::ProfileState state, profile::ProfileState::Parse(customer_id, stored));
+  if (!state.merged_into.empty()) {
+    return Status::NotFound("customer " + std::string(customer_id) + " was merged into " +
+                            state.merged_into);
+  }
+  ASSIGN_OR_RETURN(Predictions predictions, PredictionStore(store).Get(customer_id));
+  return std::make_unique<CustomerContext>(store, vault, std::move(state), std::move(predictions));
+}
+
+CustomerContext::CustomerContext(Store& store, const KeyVault& vault, profile::ProfileState profile,
+                                 Predictions predictions)
+    : store_(store),
+      vault_(vault),
+      profile_(std::move(profile)),
+      predictions_(std::move(predictions)) {}
+
+std::optional<Value> CustomerContext::Feature(std::string_view name) const {
+  const profile::ProfileState& p = profile_;
+  const double revenue = static_cast<double>(p.revenue_micros) / 1e6;
+  if (name == "orders") return Value::Number(static_cast<double>(p.orders));
+  if (name == "refunds") return Value::Number(static_cast<double>(p.refunds));
+  if (name == "revenue") return Value::Number(revenue);
+  if (name == "average_order_value") {
+    return Value::Number(p.orders > 0 ? revenue / static_cast<double>(p.orders) : 0.0);
+  }
+  if (name == "last_order_at") {
+    return p.last_order_at_us ? Value::Time(*p.last_order_at_us) : Value();
+  }
+  if (name == "events") return Value::Number(static_cast<double>(p.TotalEvents()));
+  if (name == "first_seen" || name == "last_seen") {
+    if (p.TotalEvents() == 0) return Value();
+    return Value::Time(name == "first_seen" ? p.first_seen_us : p.last_seen_us);
+  }
+  if (name == "preferred_country" || name == "preferred_device") {
+    std::optional<std::string> text =
+        name == "preferred_country" ? p.PreferredCountry() : p.PreferredDevice();
+    return text ? Value::String(std::move(*text)) : Value();
+  }
+  const Predictions& s = predictions_;
+  if (name == "churn_probability") return NumberOrNull(s.churn_probability);
+  if (name == "p_alive") return NumberOrNull(s.p_alive);
+  if (name == "clv") return NumberOrNull(s.clv);
+  if (name == "expected_purchases_90d") return NumberOrNull(s.expected_purchases_90d);
+  if (name == "rfm_score") return NumberOrNull(s.rfm_score);
+  if (name == "rfm_segment") return s.rfm_segment ? Value::String(*s.rfm_segment) : Value();
+  if (name == "cluster") {
+    return s.cluster ? Value::Number(static_cast<double>(*s.cluster)) : Value();
+  }
+  return std::nullopt;
+}
+
+std::optional<Value> CustomerContext::Trait(std::span<const std::string> path) const {
+  if (path.empty()) return std::nullopt;
+  auto it = profile_.traits.find(path[0]);
+  if (it == profile_.traits.end()) return std::nullopt;
+  const json::value* value = &it->second.value;
+  json::value decrypted;
+  if (IsEncrypted(*value)) {
+    Result<json::value> plain = DecryptValue(*value, vault_);
+    if (!plain.ok()) return std::nullopt;  // erased, or unreadable: the trait is not known
+    decrypted = std::move(*plain);
+    value = &decrypted;
+  }
+  if (path.size() == 1) return analytics::rules::ValueFromJson(*value);
+  return analytics::rules::LookupJsonPath(value->if_object(), path.subspan(1));
+}
+
+Status CustomerContext::LoadHistory() const {
+  if (history_loaded_) return Status::Ok();
+  auto it = store_.NewIterator(Cf::kEvents);
+  const std::string& prefix = profile_.id;
+  std::vector<int64_t> times;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (key.size() != profile::kCustomerIdSize + profile::kEventSuffixSize) continue;
+    boost::system::error_code ec;
+    json::value event = json::parse(std::string_view(it->value().data(), it->value().size()), ec);
+    if (ec || !event.is_object()) continue;
+    const json::object& object = event.get_object();
+    if (profile::StringField(&object, "type") != "track") continue;
+    times.push_back(GetInt64Ordered(key.substr(profile::kCustomerIdSize, 8)));
+    history_json_.push_back(std::move(event));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading a customer's history"));
+  // Records point into the JSON, whose addresses are stable in the deque from here on.
+  history_.reserve(history_json_.size());
+  for (size_t i = 0; i < history_json_.size(); ++i) {
+    const json::object& object = history_json_[i].get_object();
+    history_.push_back(EventRecord{profile::StringField(&object, "event"), times[i],
+                                   profile::ObjectField(&object, "properties")});
+  }
+  history_loaded_ = true;
+  return Status::Ok();
+}
+
+Result<std::optional<double>> CustomerContext::Aggregate(const EventQuery& query,
+                                                         std::optional<int64_t> after_us) const {
+  RETURN_IF_ERROR(LoadHistory());
+  return analytics::rules::AggregateEvents(query, after_us, history_);
+}
+
+Result<std::optional<int64_t>> CustomerContext::OldestEventTime(
+    const EventQuery& query, std::optional<int64_t> after_us) const {
+  RETURN_IF_ERROR(LoadHistory());
+  return analytics::rules::OldestMatchingEvent(query, after_us, history_);
+}
+
+}  // namespace mercato::segment

@@ -1,0 +1,65 @@
+#pragma once
+// CustomerContext: what a segment rule reads about one stored customer (analytics/rules/
+// evaluator.h RuleContext) — the profile's features and traits, its predictions, and its event
+// history for aggregates, loaded once on first use.
+//
+// Features (docs/segments.md, "Fields"): orders, refunds, revenue, average_order_value (0 without
+// orders), last_order_at (a time, null without orders), first_seen, last_seen (times), events,
+// preferred_country, preferred_device (null when unknown), and the predictions (profile/
+// prediction_store.h; null when not scored). Encrypted trait values are decrypted with the vault;
+// a trait whose data key was destroyed reads as missing. Aggregates read the customer's history
+// (events column family), engine-written segment events included.
+//
+// Thread safety: one context per evaluating thread; it reads a consistent view only as far as the
+// store's reads are (the engine serialises writers).
+
+#include <boost/json/value.hpp>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analytics/rules/evaluator.h"
+#include "core/status.h"
+#include "privacy/key_vault.h"
+#include "profile/prediction_store.h"
+#include "profile/profile_state.h"
+#include "storage/store.h"
+
+namespace mercato::segment {
+
+class CustomerContext final : public analytics::rules::RuleContext {
+ public:
+  // The live customer `customer_id` (no redirect is followed: pass the survivor's id). NotFound
+  // when it has no profile or its profile is a redirect.
+  static Result<std::unique_ptr<CustomerContext>> Load(Store& store, const KeyVault& vault,
+                                                       std::string_view customer_id);
+  // A context over a profile and predictions already in memory (tests, previews of one profile).
+  CustomerContext(Store& store, const KeyVault& vault, profile::ProfileState profile,
+                  Predictions predictions);
+
+  const profile::ProfileState& profile() const { return profile_; }
+
+  std::optional<analytics::rules::Value> Feature(std::string_view name) const override;
+  std::optional<analytics::rules::Value> Trait(std::span<const std::string> path) const override;
+  Result<std::optional<double>> Aggregate(const analytics::rules::EventQuery& query,
+                                          std::optional<int64_t> after_us) const override;
+  Result<std::optional<int64_t>> OldestEventTime(const analytics::rules::EventQuery& query,
+                                                 std::optional<int64_t> after_us) const override;
+
+ private:
+  Status LoadHistory() const;
+
+  Store& store_;
+  const KeyVault& vault_;
+  profile::ProfileState profile_;
+  Predictions predictions_;
+
+  // The history, read on the first aggregate.
+  mutable bool history_loaded_ = false;
+  mutable std::deque<boost::json::value> history_json_;
+  mutable std::vector<analytics::rules::EventRecord> history_;
+};
+
+}  // namespace mercato::segment

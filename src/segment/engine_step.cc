@@ -1,0 +1,364 @@
+// SegmentEngine (segment_engine.h): the consumer's work — re-checks, log records, batch builds.
+
+#include <boost/json/parse.hpp>
+#include <chrono>
+
+#include "analytics/rules/recheck.h"
+#include "core/big_endian.h"
+#include "core/time_format.h"
+#include "profile/event_view.h"
+#include "profile/keys.h"
+#include "segment/engine_impl.h"
+#include "segment/keys.h"
+
+namespace mercato::segment {
+namespace {
+
+namespace json = boost::json;
+constexpr int kMaxRedirectHops = 16;
+
+// What one step learned about a customer from its records.
+struct CustomerWork {
+  std::set<std::string, std::less<>> track_names;
+  std::vector<std::string> traits;
+  bool other_events = false;  // an event that is not track (page, screen, group, identify...)
+  bool everything = false;    // identities may have merged: every segment is re-evaluated
+  uint64_t events = 0;        // records of the customer in this step
+  std::string cause;          // the last record: "p<partition>:<offset>"
+  int64_t earliest_received_us = 0;
+};
+
+void AddTraitNames(const json::object* traits, std::vector<std::string>& out) {
+  if (traits == nullptr) return;
+  for (const auto& entry : *traits) out.emplace_back(entry.key());
+}
+
+}  // namespace
+
+uint64_t SegmentEngine::Impl::Lag() const {
+  uint64_t lag = 0;
+  for (uint32_t p = 0; p < log_.partitions(); ++p) {
+    const uint64_t end = log_.EndOffset(p);
+    const uint64_t at = published_cursors_[p].load(std::memory_order_relaxed);
+    if (end > at) lag += end - at;
+  }
+  return lag;
+}
+
+Result<size_t> SegmentEngine::Impl::Step(size_t max_records) {
+  std::lock_guard lock(mu_);
+  const auto started = std::chrono::steady_clock::now();
+  const int64_t now = clock_.NowMicros();
+  ASSIGN_OR_RETURN(size_t rechecked, StepRechecks(now, max_records));
+  ASSIGN_OR_RETURN(size_t records, StepRecords(now, max_records));
+  ASSIGN_OR_RETURN(size_t built, StepBuild(now));
+  const size_t done = rechecked + records + built;
+  if (done > 0 && step_seconds_ != nullptr) {
+    step_seconds_->Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+  return done;
+}
+
+Status SegmentEngine::Impl::Reevaluate(CompiledSegment& segment, const CustomerContext& context,
+                                       int64_t now_us, std::string_view reason,
+                                       std::string_view cause, MembershipBatch& batch,
+                                       std::optional<bool> was_member) {
+  if (evaluations_ != nullptr) evaluations_->Inc();
+  const std::string& customer = context.profile().id;
+  ASSIGN_OR_RETURN(bool member, analytics::rules::Matches(segment.rule, context, now_us));
+  if (!was_member) {
+    Result<std::string> stored = store_.Get(Cf::kSegments, MemberKey(segment.def.id, customer));
+    if (!stored.ok() && stored.status().code() != StatusCode::kNotFound) return stored.status();
+    was_member = stored.ok();
+  }
+  if (member && !*was_member) batch.Enter(segment, context.profile(), now_us, reason, cause);
+  if (!member && *was_member) {
+    batch.Exit(segment, customer, &context.profile(), now_us, reason, cause);
+  }
+  std::optional<int64_t> next;
+  if (segment.rule.dependencies().time_dependent) {
+    ASSIGN_OR_RETURN(next, analytics::rules::NextRecheckTime(segment.rule.root(), context, now_us));
+    if (next && *next <= now_us) next = now_us + 1;
+  }
+  std::optional<int64_t> current;
+  Result<std::string> due = store_.Get(Cf::kSegments, TimerIndexKey(segment.def.id, customer));
+  if (due.ok()) {
+    current = DecodeMicros(*due);
+  } else if (due.status().code() != StatusCode::kNotFound) {
+    return due.status();
+  }
+  batch.SetTimer(segment.def.id, customer, current, next);
+  return Status::Ok();
+}
+
+Result<size_t> SegmentEngine::Impl::StepRechecks(int64_t now_us, size_t budget) {
+  struct Due {
+    int64_t due_us;
+    std::string id;
+    std::string customer;
+  };
+  std::vector<Due> due;
+  auto it = store_.NewIterator(Cf::kSegments);
+  for (it->Seek(kTimerPrefix);
+       it->Valid() && it->key().starts_with(kTimerPrefix) && due.size() < budget; it->Next()) {
+    int64_t at = 0;
+    std::string_view id;
+    std::string_view customer;
+    if (!ParseTimerKey(it->key().ToStringView(), at, id, customer)) {
+      return Status::Corruption("a segment timer key is malformed");
+    }
+    if (at > now_us) break;
+    due.push_back(Due{at, std::string(id), std::string(customer)});
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading segment timers"));
+  if (due.empty()) return 0;
+  MembershipBatch batch(*this);
+  for (const Due& timer : due) {
+    auto found = segments_.find(timer.id);
+    Result<std::unique_ptr<CustomerContext>> context =
+        found == segments_.end() || erased_.contains(timer.customer)
+            ? Result<std::unique_ptr<CustomerContext>>(Status::NotFound("gone"))
+            : CustomerContext::Load(store_, vault_, timer.customer);
+    if (!context.ok()) {
+      if (context.status().code() != StatusCode::kNotFound) return context.status();
+      batch.SetTimer(timer.id, timer.customer, timer.due_us, std::nullopt);
+      continue;
+    }
+    RETURN_IF_ERROR(Reevaluate(*found->second, **context, now_us, "recheck",
+                               "t" + std::to_string(timer.due_us), batch));
+  }
+  RETURN_IF_ERROR(batch.Commit());
+  rocksdb::WriteBatch points;
+  for (auto& [id, segment] : segments_) MaybeRecordSize(*segment, now_us, false, points);
+  if (points.Count() > 0) RETURN_IF_ERROR(store_.Write(points, false));
+  return due.size();
+}
+
+Result<size_t> SegmentEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
+  const uint32_t partitions = log_.partitions();
+  std::vector<uint64_t> limits(partitions);
+  std::vector<uint64_t> upstream;
+  if (options_.upstream_cursors) upstream = options_.upstream_cursors();
+  for (uint32_t p = 0; p < partitions; ++p) {
+    limits[p] = log_.EndOffset(p);
+    if (p < upstream.size()) limits[p] = std::min(limits[p], upstream[p]);
+  }
+  const size_t share = std::max<size_t>(1, budget / partitions);
+  std::vector<uint64_t> next = cursors_;
+  std::map<std::string, CustomerWork, std::less<>> work;
+  size_t consumed = 0;
+  for (uint32_t p = 0; p < partitions; ++p) {
+    if (cursors_[p] >= limits[p]) continue;
+    const size_t count = static_cast<size_t>(std::min<uint64_t>(limits[p] - cursors_[p], share));
+    ASSIGN_OR_RETURN(std::vector<LogRecord> records, log_.Read(p, cursors_[p], count));
+    for (const LogRecord& record : records) {
+      next[p] = record.offset + 1;
+      ++consumed;
+      boost::system::error_code ec;
+      json::value root = json::parse(record.payload, ec);
+      if (ec) continue;  // the profile consumer logs and counts undecodable records
+      Result<profile::EventView> view = profile::ReadEventView(root, &vault_);
+      if (!view.ok() || IsSystemSource(view->source)) continue;
+      const std::string primary =
+          view->user_id.empty()
+              ? profile::IdentityKey(profile::IdentityKind::kAnonymousId, view->anonymous_id)
+              : profile::IdentityKey(profile::IdentityKind::kUserId, view->user_id);
+      Result<std::string> customer =
+          store_.Get(Cf::kIdentities, profile::IdentityIndexKey(vault_.pseudonym_key(), primary));
+      if (!customer.ok()) {
+        if (customer.status().code() == StatusCode::kNotFound) continue;  // erased since
+        return customer.status();
+      }
+      CustomerWork& entry = work[*customer];
+      ++entry.events;
+      if (view->type == EventType::kTrack) {
+        entry.track_names.emplace(view->event_name);
+      } else {
+        entry.other_events = true;
+      }
+      AddTraitNames(view->traits, entry.traits);
+      AddTraitNames(view->context_traits, entry.traits);
+      if (view->type == EventType::kAlias || view->type == EventType::kIdentify ||
+          (!view->user_id.empty() && !view->anonymous_id.empty()) || !view->email.empty()) {
+        entry.everything = true;
+      }
+      entry.cause = "p" + std::to_string(p) + ":" + std::to_string(record.offset);
+      if (const json::value* received = root.get_object().if_contains("receivedAt");
+          received != nullptr && received->is_string() && entry.earliest_received_us == 0) {
+        Result<int64_t> at = ParseTimestamp(received->get_string());
+        if (at.ok()) entry.earliest_received_us = *at;
+      }
+    }
+  }
+  if (consumed == 0) return 0;
+
+  MembershipBatch batch(*this);
+  std::vector<int64_t> received;
+  for (auto& [raw_id, entry] : work) {
+    // Follow redirects of merged customers to the survivor.
+    std::string id = raw_id;
+    Result<std::unique_ptr<CustomerContext>> context = Status::NotFound("");
+    for (int hop = 0; hop < kMaxRedirectHops; ++hop) {
+      if (erased_.contains(id)) break;
+      Result<std::string> stored = store_.Get(Cf::kProfiles, id);
+      if (!stored.ok()) {
+        if (stored.status().code() != StatusCode::kNotFound) return stored.status();
+        break;
+      }
+      ASSIGN_OR_RETURN(profile::ProfileState state, profile::ProfileState::Parse(id, *stored));
+      if (!state.merged_into.empty()) {
+        id = state.merged_into;
+        continue;
+      }
+      ASSIGN_OR_RETURN(Predictions predictions, PredictionStore(store_).Get(id));
+      context = std::make_unique<CustomerContext>(store_, vault_, std::move(state),
+                                                  std::move(predictions));
+      break;
+    }
+    if (!context.ok()) continue;
+    const CustomerContext& ctx = **context;
+    // A customer whose every event is in this step is new: every segment is evaluated once.
+    if (ctx.profile().TotalEvents() <= entry.events) entry.everything = true;
+    // Memberships of customers merged into this one go; the survivor is evaluated in full.
+    for (const std::string& merged : ctx.profile().merged_from) {
+      size_t dropped = 0;
+      RETURN_IF_ERROR(DropCustomer(merged, batch, &dropped));
+      if (dropped > 0) entry.everything = true;
+    }
+    for (auto& [segment_id, segment] : segments_) {
+      const analytics::rules::RuleDependencies& deps = segment->rule.dependencies();
+      bool affected = entry.everything || (entry.other_events && deps.any_event) ||
+                      (!entry.traits.empty() && deps.AffectedByEvent("", entry.traits));
+      for (auto name = entry.track_names.begin(); !affected && name != entry.track_names.end();
+           ++name) {
+        affected = deps.AffectedByEvent(*name, entry.traits);
+      }
+      if (!affected) continue;
+      RETURN_IF_ERROR(Reevaluate(*segment, ctx, now_us, "event", entry.cause, batch));
+    }
+    if (entry.earliest_received_us > 0) received.push_back(entry.earliest_received_us);
+  }
+  for (uint32_t p = 0; p < partitions; ++p) {
+    if (next[p] == cursors_[p]) continue;
+    std::string value;
+    PutFixed64BE(value, next[p]);
+    batch.batch().Put(store_.cf(Cf::kMeta), CursorKey(p), value);
+  }
+  RETURN_IF_ERROR(batch.Commit());
+  cursors_ = next;
+  for (uint32_t p = 0; p < partitions; ++p) published_cursors_[p] = cursors_[p];
+  if (delay_seconds_ != nullptr) {
+    const int64_t written = clock_.NowMicros();
+    for (int64_t at : received) {
+      delay_seconds_->Observe(static_cast<double>(std::max<int64_t>(0, written - at)) / 1e6);
+    }
+  }
+  rocksdb::WriteBatch points;
+  for (auto& [id, segment] : segments_) MaybeRecordSize(*segment, now_us, false, points);
+  if (points.Count() > 0) RETURN_IF_ERROR(store_.Write(points, false));
+  return consumed;
+}
+
+Result<size_t> SegmentEngine::Impl::StepBuild(int64_t now_us) {
+  // The building segments at the same position go through the profiles together.
+  std::vector<CompiledSegment*> group;
+  for (auto& [id, segment] : segments_) {
+    if (!segment->def.building) continue;
+    if (group.empty() || segment->def.build_after == group.front()->def.build_after) {
+      group.push_back(segment.get());
+    }
+  }
+  if (group.empty()) return 0;
+  const std::string after = group.front()->def.build_after;
+
+  struct Cursor {
+    CompiledSegment* segment;
+    std::unique_ptr<rocksdb::Iterator> members;
+    std::string prefix;
+    bool Valid() const { return members->Valid() && members->key().starts_with(prefix); }
+    std::string_view Customer() const {
+      return {members->key().data() + prefix.size(), members->key().size() - prefix.size()};
+    }
+  };
+  std::vector<Cursor> cursors;
+  for (CompiledSegment* segment : group) {
+    Cursor cursor{segment, store_.NewIterator(Cf::kSegments), MemberPrefix(segment->def.id)};
+    cursor.members->Seek(after.empty() ? cursor.prefix : MemberKey(segment->def.id, after));
+    if (!after.empty() && cursor.Valid() && cursor.Customer() == after) cursor.members->Next();
+    cursors.push_back(std::move(cursor));
+  }
+  MembershipBatch batch(*this);
+  // Members up to `limit` (exclusive; null: all) that have no live profile leave silently.
+  auto drop_before = [&](Cursor& cursor, const std::string_view* limit) {
+    while (cursor.Valid() && (limit == nullptr || cursor.Customer() < *limit)) {
+      batch.Exit(*cursor.segment, cursor.Customer(), nullptr, now_us, "build", "");
+      cursor.members->Next();
+    }
+  };
+  auto profiles = store_.NewIterator(Cf::kProfiles);
+  if (after.empty()) {
+    profiles->SeekToFirst();
+  } else {
+    profiles->Seek(after);
+    if (profiles->Valid() && profiles->key() == after) profiles->Next();
+  }
+  size_t evaluated = 0;
+  std::string last;
+  for (; profiles->Valid() && evaluated < options_.build_chunk; profiles->Next(), ++evaluated) {
+    const std::string_view id(profiles->key().data(), profiles->key().size());
+    last.assign(id);
+    for (Cursor& cursor : cursors) drop_before(cursor, &id);
+    ASSIGN_OR_RETURN(profile::ProfileState state,
+                     profile::ProfileState::Parse(id, profiles->value().ToStringView()));
+    if (!state.merged_into.empty() || erased_.contains(id)) {
+      for (Cursor& cursor : cursors) {
+        if (cursor.Valid() && cursor.Customer() == id) {
+          batch.Exit(*cursor.segment, id, nullptr, now_us, "build", "");
+          cursor.members->Next();
+        }
+      }
+      continue;
+    }
+    ASSIGN_OR_RETURN(Predictions predictions, PredictionStore(store_).Get(id));
+    CustomerContext context(store_, vault_, std::move(state), std::move(predictions));
+    for (Cursor& cursor : cursors) {
+      const bool was = cursor.Valid() && cursor.Customer() == id;
+      if (was) cursor.members->Next();
+      RETURN_IF_ERROR(Reevaluate(*cursor.segment, context, now_us, "build", "build", batch, was));
+    }
+  }
+  RETURN_IF_ERROR(FromRocks(profiles->status(), "scanning profiles"));
+  const bool finished = !profiles->Valid();
+  if (finished) {
+    for (Cursor& cursor : cursors) drop_before(cursor, nullptr);
+  }
+  for (Cursor& cursor : cursors) {
+    RETURN_IF_ERROR(FromRocks(cursor.members->status(), "reading segment members"));
+  }
+  // The definitions' new positions go in the same batch as the memberships.
+  std::vector<SegmentDefinition> updated;
+  for (CompiledSegment* segment : group) {
+    SegmentDefinition def = segment->def;
+    if (finished) {
+      def.building = false;
+      def.build_after.clear();
+      def.built_version = def.version;
+      def.built_at_us = now_us;
+    } else {
+      def.build_after = last;
+    }
+    batch.batch().Put(store_.cf(Cf::kSegments), DefinitionKey(def.id), def.Serialize());
+    updated.push_back(std::move(def));
+  }
+  RETURN_IF_ERROR(batch.Commit());
+  for (size_t i = 0; i < group.size(); ++i) group[i]->def = std::move(updated[i]);
+  if (finished) {
+    rocksdb::WriteBatch points;
+    for (CompiledSegment* segment : group) MaybeRecordSize(*segment, now_us, true, points);
+    RETURN_IF_ERROR(store_.Write(points, false));
+  }
+  return std::max<size_t>(evaluated, 1);
+}
+
+}  // namespace mercato::segment
