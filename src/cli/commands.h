@@ -98,4 +98,35 @@ struct AuditOptions {
 };
 int RunAudit(const AuditOptions& options);
 
+// `mercato analyze rfm|cluster|cohorts|predict`: one model run over a stopped server's store
+// (docs/analytics.md, "Model runs"); writes predictions and the run record, prints the result.
+struct AnalyzeOptions {
+  std::string data_dir = "mercato-data";
+  std::string kind;                 // "rfm", "cluster", "cohorts", "predict"
+  std::string as_of;                // ISO-8601; empty: now
+  std::vector<std::string> params;  // "NAME=VALUE" run parameters (scoring/run_request.h)
+  bool json = false;                // print the run record as JSON instead of a table
+  bool progress = true;
+  std::string csv_file, svg_file;  // cohorts: also write the CSV / SVG heatmap here
+  PrivacyFlags privacy;
+};
+int RunAnalyze(const AnalyzeOptions& options);
+
+// `mercato segment list|show|create|update|delete|members|history|preview` over a stopped
+// server's store (docs/segments.md, "Command line"). create and update evaluate the segment over
+// every profile before returning (with a progress bar); the output is the API's JSON.
+struct SegmentOptions {
+  std::string data_dir = "mercato-data";
+  std::string action;
+  std::string id;
+  std::string name, description, rule;
+  bool has_name = false, has_description = false, has_rule = false;
+  size_t limit = 100;  // members
+  std::string cursor;  // members
+  size_t sample = 10;  // preview
+  bool progress = true;
+  PrivacyFlags privacy;
+};
+int RunSegment(const SegmentOptions& options);
+
 }  // namespace mercato::cli

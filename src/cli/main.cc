@@ -195,6 +195,66 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"jsonl", "syslog"}))
       ->capture_default_str();
 
+  AnalyzeOptions analyze;
+  auto* analyze_cmd = app.add_subcommand(
+      "analyze", "Run a model over the stored customers and write their predictions");
+  analyze_cmd->add_option("kind", analyze.kind, "rfm | cluster | cohorts | predict")
+      ->required()
+      ->check(CLI::IsMember({"rfm", "cluster", "cohorts", "predict"}));
+  analyze_cmd->add_option("--data-dir", analyze.data_dir, "RocksDB directory")
+      ->capture_default_str();
+  analyze_cmd->add_option("--as-of", analyze.as_of, "Reference time, ISO-8601 (default: now)");
+  analyze_cmd->add_option("--param", analyze.params,
+                          "Run parameter NAME=VALUE, e.g. k=5 (repeatable; docs/analytics.md)");
+  analyze_cmd->add_flag("--json", analyze.json, "Print the run record as JSON");
+  analyze_cmd->add_option("--csv", analyze.csv_file, "cohorts: write the table as CSV here");
+  analyze_cmd->add_option("--svg", analyze.svg_file, "cohorts: write the SVG heatmap here");
+  analyze_cmd->add_flag("!--no-progress", analyze.progress, "No progress bar");
+  AddPrivacyFlags(analyze_cmd, analyze.privacy, false);
+
+  SegmentOptions segment;
+  auto* segment_cmd = app.add_subcommand(
+      "segment", "Manage segments in a data directory while no server runs on it");
+  segment_cmd->require_subcommand(1);
+  auto* segment_list = segment_cmd->add_subcommand("list", "List segments (JSON, one per line)");
+  auto* segment_show = segment_cmd->add_subcommand("show", "Print one segment");
+  auto* segment_create =
+      segment_cmd->add_subcommand("create", "Create a segment and evaluate it over every profile");
+  auto* segment_update = segment_cmd->add_subcommand(
+      "update", "Change a segment's name, description or rule (a new rule is evaluated again)");
+  auto* segment_delete =
+      segment_cmd->add_subcommand("delete", "Delete a segment and its memberships");
+  auto* segment_members = segment_cmd->add_subcommand("members", "Print a page of members");
+  auto* segment_history = segment_cmd->add_subcommand("history", "Print the size history");
+  auto* segment_preview =
+      segment_cmd->add_subcommand("preview", "Evaluate a rule without saving it");
+  for (auto* command :
+       {segment_show, segment_update, segment_delete, segment_members, segment_history}) {
+    command->add_option("id", segment.id, "Segment id")->required();
+  }
+  segment_create->add_option("--id", segment.id, "Segment id (default: from the name)");
+  for (auto* command : {segment_create, segment_update}) {
+    command->add_option("--name", segment.name, "Display name");
+    command->add_option("--description", segment.description, "Description");
+    command->add_option("--rule", segment.rule, "Rule (docs/segments.md)");
+  }
+  segment_preview->add_option("rule", segment.rule, "Rule (docs/segments.md)")->required();
+  segment_preview->add_option("--sample", segment.sample, "Matching customer ids to print")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
+  segment_members->add_option("--limit", segment.limit, "Members to print")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  segment_members->add_option("--cursor", segment.cursor, "Continue after this customer id");
+  std::vector<CLI::App*> segment_commands{segment_list,    segment_show,   segment_create,
+                                          segment_update,  segment_delete, segment_members,
+                                          segment_history, segment_preview};
+  for (auto* command : segment_commands) {
+    command->add_option("--data-dir", segment.data_dir, "RocksDB directory")->capture_default_str();
+    command->add_flag("!--no-progress", segment.progress, "No progress bar");
+    AddPrivacyFlags(command, segment.privacy, false);
+  }
+
   CLI11_PARSE(app, argc, argv);
   if (serve_cmd->parsed()) return RunServe(serve);
   if (import_cmd->parsed()) return RunImport(import);
@@ -206,11 +266,24 @@ int main(int argc, char** argv) {
     return RunGenerate(generate);
   }
   if (profile_cmd->parsed()) return RunProfile(profile);
+  if (analyze_cmd->parsed()) return RunAnalyze(analyze);
   if (keys_cmd->parsed()) {
     for (auto* command : {keys_list, keys_create, keys_rotate, keys_revoke}) {
       if (command->parsed()) keys.action = command->get_name();
     }
     return RunKeys(keys);
+  }
+  if (segment_cmd->parsed()) {
+    for (auto* command : segment_commands) {
+      if (command->parsed()) segment.action = command->get_name();
+    }
+    for (auto* command : {segment_create, segment_update}) {
+      if (!command->parsed()) continue;
+      segment.has_name = command->count("--name") > 0;
+      segment.has_description = command->count("--description") > 0;
+      segment.has_rule = command->count("--rule") > 0;
+    }
+    return RunSegment(segment);
   }
   if (audit_cmd->parsed()) {
     audit.action = audit_verify->parsed() ? "verify" : "export";

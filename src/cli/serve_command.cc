@@ -13,9 +13,12 @@
 #include "core/logging.h"
 #include "pipeline/consumer_runner.h"
 #include "pipeline/erasure_service.h"
+#include "pipeline/segment_participant.h"
 #include "privacy/audit_log.h"
 #include "profile/profile_builder.h"
 #include "profile/profile_store.h"
+#include "scoring/runs.h"
+#include "segment/segment_engine.h"
 #include "server/api.h"
 #include "server/gateway.h"
 #include "server/http_server.h"
@@ -146,8 +149,22 @@ int RunServe(const ServeOptions& options) {
   ProfileStore profiles(*node->store, *node->vault, clock);
   // Acknowledging events comes first; profiles catch up when the request path leaves CPU free.
   constexpr int kConsumerNice = 5;
+  // Segments trail the profiles: the engine reads profiles the builder has already updated.
+  segment::SegmentEngineOptions segment_options;
+  segment_options.upstream_cursors = [&builder] { return builder.Cursors(); };
+  auto segments = segment::SegmentEngine::Open(*node->store, *node->log, *node->vault, clock,
+                                               &metrics, segment_options);
+  if (!segments.ok()) return Fail(segments.status());
+  ConsumerRunner segment_runner(
+      "segments", [&segments] { return (*segments)->Step(); }, kConsumerNice);
   ConsumerRunner profile_runner(
-      "profiles", [&builder] { return builder.ProcessBatch(); }, kConsumerNice);
+      "profiles",
+      [&builder, &segment_runner] {
+        Result<size_t> done = builder.ProcessBatch();
+        if (done.ok() && *done > 0) segment_runner.Notify();
+        return done;
+      },
+      kConsumerNice);
   node->log->SetAppendListener([&profile_runner] { profile_runner.Notify(); });
 
   Gateway gateway(keys, clock, *gateway_options, &metrics);
@@ -157,9 +174,14 @@ int RunServe(const ServeOptions& options) {
   RegisterProfileRoutes(router, profiles, audit->get());
   ErasureService erasure(*node->store, *node->log, builder, profiles, audit->get(), clock,
                          &metrics);
+  SegmentErasureParticipant segment_erasure(**segments);
+  erasure.AddParticipant(&segment_erasure);
   RegisterPrivacyRoutes(router, PrivacyRouteDeps{erasure, profiles, *node->log,
                                                  node->filter->AsTransform(), audit->get(), clock});
+  RegisterSegmentRoutes(router, **segments);
   RegisterKeyRoutes(router, **key_store, keys, clock);
+  scoring::RunService model_runs(*node->store, clock);
+  RegisterAnalyticsRoutes(router, AnalyticsRouteDeps{model_runs, profiles, audit->get()});
   std::atomic<bool> ready{false};
   RegisterOpsRoutes(router, metrics, [&ready] { return ready.load(); });
 
@@ -185,15 +207,28 @@ int RunServe(const ServeOptions& options) {
 
   // Start in dependency order: log, consumers, then the server that feeds them.
   node->log->Start();
-  if (options.profiles) profile_runner.Start();
+  if (options.profiles) {
+    profile_runner.Start();
+    segment_runner.Start();
+  }
   if (Status status = erasure.Start(); !status.ok()) {
     profile_runner.Stop();
+    segment_runner.Stop();
+    node->log->Stop();
+    return Fail(status);
+  }
+  if (Status status = model_runs.Start(); !status.ok()) {
+    erasure.Stop();
+    profile_runner.Stop();
+    segment_runner.Stop();
     node->log->Stop();
     return Fail(status);
   }
   if (Status status = server.Start(); !status.ok()) {
+    model_runs.Stop();
     erasure.Stop();
     profile_runner.Stop();
+    segment_runner.Stop();
     node->log->Stop();
     return Fail(status);
   }
@@ -212,8 +247,10 @@ int RunServe(const ServeOptions& options) {
   server.StopAccepting();
   node->log->Stop();
   server.Stop(/*drain_ms=*/2000);
+  model_runs.Stop();  // waits for a run in progress
   erasure.Stop();
   profile_runner.Stop();
+  segment_runner.Stop();
   return 0;
 }
 

@@ -19,7 +19,7 @@ std::string Format(const char* format, double value) {
 }  // namespace
 
 std::string RenderProgress(uint64_t bytes_done, uint64_t bytes_total, double elapsed_seconds,
-                           int cells) {
+                           int cells, ProgressUnit unit) {
   const double fraction =
       bytes_total == 0
           ? 1.0
@@ -31,14 +31,16 @@ std::string RenderProgress(uint64_t bytes_done, uint64_t bytes_total, double ela
   }
   bar += "] ";
   bar += Format("%3.0f%%", std::floor(fraction * 100));
-  const double mb_done = static_cast<double>(bytes_done) / 1e6;
-  bar += Format(" %.1f", mb_done) + Format("/%.1f MB", static_cast<double>(bytes_total) / 1e6);
+  const std::string label = unit.label;
+  const double mb_done = static_cast<double>(bytes_done) / unit.scale;
+  bar += Format(" %.1f", mb_done) + Format("/%.1f", static_cast<double>(bytes_total) / unit.scale) +
+         " " + label;
   if (elapsed_seconds > 0.05) {
     const double rate = mb_done / elapsed_seconds;
-    bar += Format("  %.1f MB/s", rate);
+    bar += Format("  %.1f", rate) + " " + label + "/s";
     if (fraction < 1.0 && rate > 0) {
       const double remaining =
-          static_cast<double>(bytes_total - std::min(bytes_done, bytes_total)) / 1e6 / rate;
+          static_cast<double>(bytes_total - std::min(bytes_done, bytes_total)) / unit.scale / rate;
       bar += Format("  ETA %.0fs", std::ceil(remaining));
     }
   }
@@ -48,7 +50,10 @@ std::string RenderProgress(uint64_t bytes_done, uint64_t bytes_total, double ela
 ProgressBar::ProgressBar(std::FILE* out) : ProgressBar(out, isatty(fileno(out)) == 1) {}
 
 ProgressBar::ProgressBar(std::FILE* out, bool enabled)
-    : out_(out), enabled_(enabled), started_(std::chrono::steady_clock::now()) {}
+    : ProgressBar(out, enabled, ProgressUnit{}) {}
+
+ProgressBar::ProgressBar(std::FILE* out, bool enabled, ProgressUnit unit)
+    : out_(out), enabled_(enabled), started_(std::chrono::steady_clock::now()), unit_(unit) {}
 
 ProgressBar::~ProgressBar() { Finish(); }
 
@@ -57,8 +62,8 @@ void ProgressBar::Update(uint64_t bytes_done, uint64_t bytes_total) {
   const auto now = std::chrono::steady_clock::now();
   if (drawn_ && bytes_done < bytes_total && now - last_draw_ < kRedrawInterval) return;
   last_draw_ = now;
-  std::string frame = RenderProgress(bytes_done, bytes_total,
-                                     std::chrono::duration<double>(now - started_).count());
+  std::string frame = RenderProgress(
+      bytes_done, bytes_total, std::chrono::duration<double>(now - started_).count(), 30, unit_);
   // Pad over the tail of a longer previous frame (the ETA can disappear).
   const size_t width = frame.size();
   if (width < last_width_) frame.append(last_width_ - width, ' ');

@@ -6,7 +6,7 @@
 // Stored format (models column family, key "p/" + customer id), version 1:
 //   {"v": 1, "scoredAt": <micros of the latest run that wrote any field>,
 //    "churn_probability": x, "p_alive": x, "clv": x, "expected_purchases_90d": x,
-//    "rfm_score": x, "rfm_segment": "Champions", "cluster": n,
+//    "rfm_score": x, "rfm_segment": "champions", "cluster": n,
 //    "runs": {"<field>": "<run id>", ...}}        // which run wrote each field
 // Absent members are unknown (rules read them as null). Each run writes only its own fields and
 // keeps the others (Merge), so an RFM run does not drop a churn score.

@@ -6,6 +6,7 @@
 #include "event/json_writer.h"
 #include "privacy/field_cipher.h"
 #include "profile/keys.h"
+#include "profile/prediction_store.h"
 #include "profile/profile_state.h"
 
 namespace mercato {
@@ -82,6 +83,14 @@ Result<std::string> DecryptedEvent(const rocksdb::Slice& stored, const KeyVault&
   return SerializeJson(root);
 }
 
+// The API object of a customer's predictions; all null without consent to profiling (a run
+// deletes them, but consent may have been withdrawn since the last run).
+Result<std::string> RenderPredictions(Store& store, const profile::ProfileState& state) {
+  if (!state.consent.Allows(Purpose::kProfiling)) return Predictions{}.RenderApiJson();
+  ASSIGN_OR_RETURN(Predictions predictions, PredictionStore(store).Get(state.id));
+  return predictions.RenderApiJson();
+}
+
 }  // namespace
 
 Result<std::string> ProfileStore::Resolve(std::string_view id) const {
@@ -113,7 +122,21 @@ Result<std::string> ProfileStore::ProfileJson(std::string_view customer_id) cons
   ASSIGN_OR_RETURN(profile::ProfileState state,
                    profile::ProfileState::Parse(live.first, live.second));
   RETURN_IF_ERROR(state.DecryptPersonal(vault_));
-  return state.RenderApiJson(clock_.NowMicros());
+  ASSIGN_OR_RETURN(std::string predictions, RenderPredictions(store_, state));
+  std::string text = state.RenderApiJson(clock_.NowMicros());
+  // RenderApiJson writes one object: add the member before its closing brace.
+  text.pop_back();
+  text += ",\"predictions\":" + predictions + "}";
+  return text;
+}
+
+Result<std::string> ProfileStore::PredictionsJson(std::string_view customer_id) const {
+  SnapshotRead read(store_);
+  ASSIGN_OR_RETURN(auto live, FollowRedirects(read, customer_id));
+  ASSIGN_OR_RETURN(profile::ProfileState state,
+                   profile::ProfileState::Parse(live.first, live.second));
+  ASSIGN_OR_RETURN(std::string predictions, RenderPredictions(store_, state));
+  return "{\"customerId\":\"" + live.first + "\"," + predictions.substr(1);
 }
 
 Result<std::string> ProfileStore::ExportJson(std::string_view customer_id) const {

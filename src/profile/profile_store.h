@@ -41,10 +41,18 @@ class ProfileStore {
   //                                          without orders),
   //                         "frequency" (= orders), "monetary" (= revenue)}},
   //    "consent": {"<purpose>": {"granted", "decided", "at" (ISO|null), "source"}},
-  //    "mergedFrom": ["<customer id>", ...]}
+  //    "mergedFrom": ["<customer id>", ...],
+  //    "predictions": <Predictions::RenderApiJson: model outputs, null when unscored or without
+  //                    consent to profiling>}
   // Personal values are decrypted; those whose data key is destroyed read as null.
   // NotFound when there is no such customer; Corruption when its stored profile cannot be read.
   Result<std::string> ProfileJson(std::string_view customer_id) const;
+
+  // The customer's model outputs (profile/prediction_store.h), following redirects:
+  // {"customerId", "churn_probability", "p_alive", "clv", "expected_purchases_90d", "rfm_score",
+  //  "rfm_segment", "cluster", "scoredAt", "runs"?}; every field null when unscored or without
+  // consent to profiling. NotFound when there is no such customer.
+  Result<std::string> PredictionsJson(std::string_view customer_id) const;
 
   // Up to `limit` (1..1000) events of the customer, oldest first, starting after `cursor`
   // (empty = from the beginning; otherwise a next_cursor of an earlier page, which stays valid

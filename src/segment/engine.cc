@@ -292,7 +292,7 @@ Result<std::vector<SizePoint>> SegmentEngine::Impl::History(std::string_view id)
 
 void SegmentEngine::Impl::MaybeRecordSize(CompiledSegment& segment, int64_t now_us, bool force,
                                           rocksdb::WriteBatch& batch) {
-  if (!force && (segment.size == segment.last_point_size ||
+  if (!force && (segment.def.building || segment.size == segment.last_point_size ||
                  now_us - segment.last_point_us < options_.history_interval_us)) {
     return;
   }

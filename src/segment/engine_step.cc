@@ -155,6 +155,7 @@ Result<size_t> SegmentEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
     for (const LogRecord& record : records) {
       next[p] = record.offset + 1;
       ++consumed;
+      if (segments_.empty()) continue;  // nothing to evaluate: only the cursor moves
       boost::system::error_code ec;
       json::value root = json::parse(record.payload, ec);
       if (ec) continue;  // the profile consumer logs and counts undecodable records

@@ -18,6 +18,14 @@
 
 namespace mercato {
 
+namespace segment {
+class SegmentEngine;
+}
+
+namespace scoring {
+class RunService;
+}
+
 // POST /v1/track, /v1/identify, /v1/page, /v1/screen, /v1/group, /v1/alias, /v1/batch (and /v1/t,
 // /v1/i, /v1/p, /v1/s, /v1/g, /v1/a, /v1/b aliases some SDKs use). Write scope, ingest class.
 // Each stored event gets the write key's source as its top-level "source", then goes through
@@ -48,6 +56,23 @@ struct PrivacyRouteDeps {
   const Clock& clock;
 };
 void RegisterPrivacyRoutes(Router& router, const PrivacyRouteDeps& deps);
+
+// Segments (docs/segments.md, docs/api.md "Segments"). Admin scope, admin class: POST
+// /v1/segments (201), PATCH and DELETE /v1/segments/{id}. Read scope: GET /v1/segments,
+// /v1/segments/{id}, /v1/segments/{id}/members (paged), /v1/segments/{id}/history (query class)
+// and POST /v1/segments/preview (admin class: it evaluates the rule over every profile).
+void RegisterSegmentRoutes(Router& router, segment::SegmentEngine& engine);
+
+// Model runs (docs/analytics.md, "Model runs"). Admin scope, admin class: POST /v1/analytics/runs
+// (202 with a status URL; 409 while another run is in progress). Read scope, query class:
+// GET /v1/analytics/runs, /v1/analytics/runs/{id}, /v1/analytics/cohorts?format=json|csv|svg
+// (the latest finished cohorts run) and /v1/predictions/{id} (audited as "predictions.read").
+struct AnalyticsRouteDeps {
+  scoring::RunService& runs;
+  const ProfileStore& profiles;
+  AuditLog* audit = nullptr;  // may be null
+};
+void RegisterAnalyticsRoutes(Router& router, const AnalyticsRouteDeps& deps);
 
 // GET /healthz (process up), /readyz (`ready` returns true), /metrics (Prometheus text), / (index
 // of the router's routes). Public, ops class.

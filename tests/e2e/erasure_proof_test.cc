@@ -1,7 +1,8 @@
 // The erasure proof, on the real binary: a customer with a distinctive e-mail, phone and name is
 // ingested over HTTP, becomes visible through the API, is erased through the asynchronous erasure
 // API, and afterwards not one file under the data directory or of the server's output contains any
-// of those strings; the audit log records the erasure and still verifies.
+// of those strings; its segment membership and entry event are gone; the audit log records the
+// erasure and still verifies.
 
 #include <gtest/gtest.h>
 
@@ -70,6 +71,12 @@ TEST(ErasureProof, NothingOfAnErasedCustomerRemainsInAnyFile) {
       error))
       << error;
   HttpClient http(server.port());
+  // A segment the customer enters: its membership and the entry event (which names the userId)
+  // must go too.
+  auto segment =
+      http.Post("/v1/segments", R"({"id":"proof-buyers","name":"Buyers","rule":"orders >= 1"})",
+                BasicAuth(kAdmin));
+  ASSERT_EQ(segment.status, 201) << segment.body;
   auto sent = http.Post("/v1/batch", Batch(), BasicAuth(kWrite));
   ASSERT_EQ(sent.status, 200) << sent.body;
 
@@ -81,6 +88,16 @@ TEST(ErasureProof, NothingOfAnErasedCustomerRemainsInAnyFile) {
   })) << profile.status
       << " " << profile.body;
   EXPECT_NE(profile.body.find(kEmail), std::string::npos);
+  ClientResponse members;
+  ASSERT_TRUE(WaitFor([&] {
+    members = http.Get("/v1/segments/proof-buyers/members", BasicAuth(kAdmin));
+    return members.status == 200 && members.body.find("customerId") != std::string::npos;
+  })) << members.body;
+  // The entry event is in the customer's history before the erasure is asked for.
+  ASSERT_TRUE(WaitFor([&] {
+    return http.Get(std::string("/v1/profiles/") + kUserId + "/events", BasicAuth(kAdmin))
+               .body.find("Segment Entered") != std::string::npos;
+  }));
   auto exported = http.Get(std::string("/v1/privacy/export/") + kUserId, BasicAuth(kAdmin));
   ASSERT_EQ(exported.status, 200) << exported.body;
   for (const char* value : {kEmail, kPhone, kName, kStreet}) {
@@ -106,6 +123,10 @@ TEST(ErasureProof, NothingOfAnErasedCustomerRemainsInAnyFile) {
   EXPECT_EQ(http.Get(std::string("/v1/profiles/") + kUserId, BasicAuth(kAdmin)).status, 404);
   EXPECT_EQ(http.Get(std::string("/v1/privacy/export/") + kEmail, BasicAuth(kAdmin)).status, 404);
   EXPECT_EQ(http.Get("/v1/profiles/other@example.com", BasicAuth(kAdmin)).status, 200);
+  members = http.Get("/v1/segments/proof-buyers/members", BasicAuth(kAdmin));
+  EXPECT_EQ(members.status, 200);
+  EXPECT_EQ(members.body.find(customer_id), std::string::npos) << members.body;
+  EXPECT_NE(status.body.find("\"segments\":1"), std::string::npos) << status.body;
   EXPECT_EQ(server.Terminate(), 0);
   {
     std::ofstream out(logs.path() / "server.stdout");

@@ -8,10 +8,13 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "pipeline/consumer_runner.h"
+#include "pipeline/segment_participant.h"
 #include "privacy/key_vault.h"
 #include "privacy/privacy_filter.h"
 #include "profile/profile_builder.h"
 #include "profile/profile_store.h"
+#include "scoring/runs.h"
+#include "segment/segment_engine.h"
 #include "server/api.h"
 #include "server/gateway.h"
 #include "server/http_server.h"
@@ -34,6 +37,7 @@ struct TestServerOptions {
   AuditLog* audit = nullptr;  // receives key administration entries when set
   // Registers extra routes (e.g. handlers a test controls) before the server starts.
   std::function<void(Router&)> extra_routes;
+  scoring::RunnerOptions model_runs;  // e.g. a hook that holds a run (tests of 409)
 };
 
 class TestServer {
@@ -52,8 +56,18 @@ class TestServer {
     filter_ = std::make_unique<PrivacyFilter>(*vault_, DlpPolicy(), &metrics_);
     builder_ = std::make_unique<ProfileBuilder>(*store_, *log_, *vault_, clock_, &metrics_);
     profiles_ = std::make_unique<ProfileStore>(*store_, *vault_, clock_);
-    runner_ =
-        std::make_unique<ConsumerRunner>("profiles", [this] { return builder_->ProcessBatch(); });
+    segment::SegmentEngineOptions segment_options;
+    segment_options.upstream_cursors = [this] { return builder_->Cursors(); };
+    segments_ = std::move(segment::SegmentEngine::Open(*store_, *log_, *vault_, clock_, &metrics_,
+                                                       segment_options))
+                    .value();
+    segment_runner_ =
+        std::make_unique<ConsumerRunner>("segments", [this] { return segments_->Step(); });
+    runner_ = std::make_unique<ConsumerRunner>("profiles", [this] {
+      Result<size_t> done = builder_->ProcessBatch();
+      if (done.ok() && *done > 0) segment_runner_->Notify();
+      return done;
+    });
     log_->SetAppendListener([this] { runner_->Notify(); });
     (void)keys_.AddBootstrapKey(kWriteKey, Scope::kWrite);
     (void)keys_.AddBootstrapKey(kReadKey, Scope::kRead);
@@ -70,6 +84,11 @@ class TestServer {
                           PrivacyRouteDeps{*erasure_, *profiles_, *log_, filter_->AsTransform(),
                                            options.audit, clock_});
     RegisterKeyRoutes(*router_, *key_store_, keys_, clock_);
+    segment_erasure_ = std::make_unique<SegmentErasureParticipant>(*segments_);
+    erasure_->AddParticipant(segment_erasure_.get());
+    RegisterSegmentRoutes(*router_, *segments_);
+    model_runs_ = std::make_unique<scoring::RunService>(*store_, clock_, options.model_runs);
+    RegisterAnalyticsRoutes(*router_, AnalyticsRouteDeps{*model_runs_, *profiles_, options.audit});
     RegisterOpsRoutes(*router_, metrics_, [] { return true; });
     if (options.extra_routes) options.extra_routes(*router_);
     server_ = std::make_unique<HttpServer>(
@@ -80,6 +99,7 @@ class TestServer {
         &metrics_);
     log_->Start();
     runner_->Start();
+    segment_runner_->Start();
     start_status_ = erasure_->Start();
     if (start_status_.ok()) start_status_ = server_->Start();
   }
@@ -88,8 +108,10 @@ class TestServer {
     server_->StopAccepting();
     log_->Stop();
     server_->Stop();
+    model_runs_->Stop();
     erasure_->Stop();
     runner_->Stop();
+    segment_runner_->Stop();
   }
 
   const Status& start_status() const { return start_status_; }
@@ -100,12 +122,28 @@ class TestServer {
   MetricsRegistry& metrics() { return metrics_; }
   KeyRing& keys() { return keys_; }
   KeyStore& key_store() { return *key_store_; }
+  scoring::RunService& model_runs() { return *model_runs_; }
+  segment::SegmentEngine& segments() { return *segments_; }
   Gateway& gateway() { return *gateway_; }
   const Router& router() const { return *router_; }
   const std::filesystem::path& data_dir() const { return dir_.path(); }
   // Waits until the profile consumer has processed everything appended so far.
   bool WaitForProfiles() {
     return WaitFor([this] { return builder_->Lag() == 0 && runner_->caught_up(); });
+  }
+  // Waits until profiles and segments have processed everything appended so far (segment events
+  // the engine appends included) and no segment is being built.
+  bool WaitForSegments() {
+    return WaitFor([this] {
+      if (builder_->Lag() != 0 || segments_->Lag() != 0 || !runner_->caught_up() ||
+          !segment_runner_->caught_up()) {
+        return false;
+      }
+      for (const segment::SegmentView& view : segments_->List()) {
+        if (view.definition.building) return false;
+      }
+      return true;
+    });
   }
 
  private:
@@ -120,6 +158,10 @@ class TestServer {
   std::unique_ptr<ProfileBuilder> builder_;
   std::unique_ptr<ProfileStore> profiles_;
   std::unique_ptr<ErasureService> erasure_;
+  std::unique_ptr<scoring::RunService> model_runs_;
+  std::unique_ptr<segment::SegmentEngine> segments_;
+  std::unique_ptr<ConsumerRunner> segment_runner_;
+  std::unique_ptr<SegmentErasureParticipant> segment_erasure_;
   std::unique_ptr<ConsumerRunner> runner_;
   std::unique_ptr<KeyStore> key_store_;
   std::unique_ptr<Gateway> gateway_;

@@ -1,0 +1,27 @@
+// The predict run: purchase models (predict_clv.cc) and the churn model (predict_churn.cc).
+
+#include "core/time_format.h"
+#include "scoring/models.h"
+#include "scoring/predict_parts.h"
+
+namespace mercato::scoring {
+
+Result<ModelOutput> RunPredictModel(const CustomerTable& table, const RunRequest& request) {
+  const std::vector<analytics::customer::CustomerHistory> histories = table.Histories();
+  std::map<std::string, CustomerScores> scores;
+  ModelOutput output;
+  output.summary["as_of"] = FormatTimestamp(request.as_of_us);
+  RETURN_IF_ERROR(FitPurchaseModels(histories, request, scores, output.summary));
+  RETURN_IF_ERROR(FitChurnModel(histories, request, scores, output.summary));
+  for (const auto& [id, score] : scores) {
+    Predictions update;
+    update.p_alive = score.p_alive;
+    update.expected_purchases_90d = score.expected_purchases_90d;
+    update.clv = score.clv;
+    update.churn_probability = score.churn_probability;
+    output.predictions.emplace_back(id, std::move(update));
+  }
+  return output;
+}
+
+}  // namespace mercato::scoring

@@ -1,0 +1,184 @@
+// Predict, cluster and cohorts runs over a synthetic but realistic customer base stored through
+// the log and the profile builder: values in range, written for every buyer, merged across runs.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <iostream>
+#include <random>
+
+#include "scoring/run_record.h"
+#include "scoring_fixture.h"
+
+namespace mercato::testing {
+namespace {
+
+namespace json = boost::json;
+
+constexpr int kCustomers = 400;
+constexpr double kAsOfDay = 730;                       // two years of data
+constexpr const char* kAsOf = "2025-12-31T00:00:00Z";  // Day(730)
+
+// Customers arrive over the first 600 days, buy as a Poisson process with their own rate and stop
+// for good after an exponential lifetime (a BG/NBD-like world). Seeded: the same data every run.
+class ModelRunsTest : public ScoringFixture {
+ protected:
+  void SetUp() override {
+    ScoringFixture::SetUp();
+    std::mt19937_64 rng(20240101);
+    std::uniform_real_distribution<double> uniform(0, 1);
+    for (int index = 0; index < kCustomers; ++index) {
+      const std::string user = "u" + std::to_string(index);
+      const double start = 600 * uniform(rng);
+      const double lifetime = -250 * std::log(1 - uniform(rng));
+      const double mean_gap = 10 + 80 * uniform(rng);
+      const double spend = 20 + 80 * uniform(rng);
+      const double end = std::min(start + lifetime, kAsOfDay - 0.01);
+      for (double day = start; day < end; day += -mean_gap * std::log(1 - uniform(rng))) {
+        Order(user, day, std::round(spend * (0.5 + uniform(rng)) * 100) / 100);
+      }
+    }
+    Process();
+  }
+  std::vector<std::string> Buyers() {
+    std::vector<std::string> out;
+    for (int index = 0; index < kCustomers; ++index) {
+      auto id = profiles_->Resolve("u" + std::to_string(index));
+      if (id.ok()) out.push_back(*id);
+    }
+    return out;
+  }
+};
+
+TEST_F(ModelRunsTest, PredictWritesEveryScoreAndReportsTheFits) {
+  scoring::RunRecord record = Run("predict", std::string(R"({"as_of": ")") + kAsOf + "\"}");
+  ASSERT_EQ(record.status, "done") << record.error;
+  const json::object& result = record.result.as_object();
+  const json::object& bg = result.at("bgnbd").as_object();
+  for (const char* name : {"r", "alpha", "a", "b"}) EXPECT_GT(bg.at(name).as_double(), 0) << name;
+  const json::object& gg = result.at("gamma_gamma").as_object();
+  EXPECT_GT(gg.at("p").as_double(), 0);
+  EXPECT_GT(gg.at("repeat_buyers").to_number<double>(), 20);
+  const json::object& churn = result.at("churn").as_object();
+  const json::object& holdout = churn.at("holdout").as_object();
+  ASSERT_FALSE(holdout.contains("error")) << json::serialize(holdout);
+  const double model_auc = holdout.at("model_auc").as_double();
+  std::cout << "[ scoring ] holdout: " << json::serialize(holdout) << "\n";
+  std::cout << "[ scoring ] bgnbd: " << json::serialize(bg) << "\n";
+  EXPECT_GT(model_auc, 0.6) << "the churn model should rank better than chance on this data";
+  EXPECT_TRUE(holdout.at("p_alive_auc").is_double());
+
+  size_t scored = 0;
+  PredictionStore store(*store_);
+  for (const std::string& id : Buyers()) {
+    auto stored = store.Get(id);
+    ASSERT_TRUE(stored.ok());
+    ++scored;
+    ASSERT_TRUE(stored->p_alive && stored->churn_probability && stored->expected_purchases_90d);
+    EXPECT_GE(*stored->p_alive, 0);
+    EXPECT_LE(*stored->p_alive, 1);
+    EXPECT_GE(*stored->churn_probability, 0);
+    EXPECT_LE(*stored->churn_probability, 1);
+    EXPECT_GE(*stored->expected_purchases_90d, 0);
+    if (stored->clv) {
+      EXPECT_GE(*stored->clv, 0);
+    }
+    EXPECT_EQ(stored->runs.at("p_alive"), record.id);
+  }
+  EXPECT_EQ(scored, result.at("customers").to_number<size_t>());
+  EXPECT_EQ(result.at("predictions_written").to_number<size_t>(), scored);
+
+  // A later RFM run adds its fields and keeps the churn scores.
+  const std::string first = Buyers().front();
+  const double churn_before = *store.Get(first)->churn_probability;
+  scoring::RunRecord rfm = Run("rfm", std::string(R"({"as_of": ")") + kAsOf + "\"}");
+  Predictions merged = *store.Get(first);
+  EXPECT_EQ(merged.churn_probability, churn_before);
+  EXPECT_EQ(merged.runs.at("churn_probability"), record.id);
+  EXPECT_EQ(merged.runs.at("rfm_segment"), rfm.id);
+  EXPECT_TRUE(merged.rfm_segment.has_value());
+}
+
+TEST_F(ModelRunsTest, PredictAfterTheDataEndsFailsWithoutWriting) {
+  // Two years after the last order nobody buys in any label window: one class only.
+  auto record = runner_->Run("predict", json::parse(R"({"as_of": "2027-12-31"})").as_object());
+  ASSERT_FALSE(record.ok());
+  EXPECT_EQ(record.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(record.status().message().find("churn model"), std::string::npos)
+      << record.status().ToString();
+  for (const std::string& id : Buyers()) {
+    EXPECT_TRUE(PredictionStore(*store_).Get(id)->empty());
+  }
+}
+
+TEST_F(ModelRunsTest, KMeansWithAChosenKLabelsEveryBuyer) {
+  scoring::RunRecord record = Run(
+      "cluster", std::string(R"({"k_min": 2, "k_max": 5, "seed": 7, "as_of": ")") + kAsOf + "\"}");
+  ASSERT_EQ(record.status, "done") << record.error;
+  const json::object& result = record.result.as_object();
+  const int64_t k = result.at("k").to_number<int64_t>();
+  EXPECT_GE(k, 2);
+  EXPECT_LE(k, 5);
+  EXPECT_EQ(result.at("k_scores").as_array().size(), 4u);
+  size_t total = 0;
+  double revenue_share = 0;
+  for (const json::value& cluster : result.at("clusters").as_array()) {
+    total += cluster.at("size").to_number<size_t>();
+    revenue_share += cluster.at("revenue_share").to_number<double>();
+    EXPECT_TRUE(cluster.at("columns").at("monetary").as_object().contains("centre"));
+  }
+  EXPECT_EQ(total, Buyers().size());
+  EXPECT_NEAR(revenue_share, 1.0, 1e-9);
+  for (const std::string& id : Buyers()) {
+    auto stored = PredictionStore(*store_).Get(id);
+    ASSERT_TRUE(stored->cluster.has_value());
+    EXPECT_GE(*stored->cluster, 0);
+    EXPECT_LT(*stored->cluster, k);
+  }
+  // Deterministic: the same parameters give the same clusters.
+  scoring::RunRecord again = Run(
+      "cluster", std::string(R"({"k_min": 2, "k_max": 5, "seed": 7, "as_of": ")") + kAsOf + "\"}");
+  EXPECT_EQ(json::serialize(again.result.at("clusters")),
+            json::serialize(record.result.at("clusters")));
+}
+
+TEST_F(ModelRunsTest, DbscanMarksNoiseAsMinusOne) {
+  scoring::RunRecord record =
+      Run("cluster",
+          std::string(R"({"algorithm": "dbscan", "eps": 0.4, "min_samples": 5, "as_of": ")") +
+              kAsOf + "\"}");
+  ASSERT_EQ(record.status, "done") << record.error;
+  const json::object& result = record.result.as_object();
+  size_t noise = 0;
+  for (const std::string& id : Buyers()) {
+    auto stored = PredictionStore(*store_).Get(id);
+    ASSERT_TRUE(stored->cluster.has_value());
+    if (*stored->cluster == -1) ++noise;
+  }
+  EXPECT_EQ(noise, result.at("noise").to_number<size_t>());
+}
+
+TEST_F(ModelRunsTest, CohortsKeepCsvAndSvgWithTheRun) {
+  scoring::RunRecord record = Run("cohorts", std::string(R"({"as_of": ")") + kAsOf + "\"}");
+  ASSERT_EQ(record.status, "done") << record.error;
+  int64_t acquired = 0;
+  for (const json::value& cohort : record.result.at("cohorts").as_array()) {
+    acquired += cohort.at("size").to_number<int64_t>();
+    EXPECT_DOUBLE_EQ(cohort.at("retention").as_array()[0].to_number<double>(), 1.0);
+  }
+  EXPECT_EQ(static_cast<size_t>(acquired), Buyers().size());
+  scoring::RunStore runs(*store_);
+  auto csv = runs.GetArtifact(record.id, "csv");
+  ASSERT_TRUE(csv.ok());
+  EXPECT_EQ(csv->rfind("cohort,cohort_size,months_since_acquisition", 0), 0u);
+  auto svg = runs.GetArtifact(record.id, "svg");
+  ASSERT_TRUE(svg.ok());
+  EXPECT_NE(svg->find("<svg"), std::string::npos);
+  auto latest = runs.LatestDone("cohorts");
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->id, record.id);
+  EXPECT_EQ(record.result.at("predictions_written").to_number<int64_t>(), 0);
+}
+
+}  // namespace
+}  // namespace mercato::testing
