@@ -105,6 +105,12 @@ Result<Event> Normalize(json::object object, std::optional<EventType> route_type
                         const PayloadTransform& transform) {
   Event event;
   size_t added = 0;
+  if (const json::value* source = object.if_contains("source");
+      source != nullptr && source->is_string() && IsSystemSource(source->get_string())) {
+    return Status::InvalidArgument("'source' values starting with '" +
+                                   std::string(kSystemSourcePrefix) +
+                                   "' are reserved for the engine's own events");
+  }
   // type
   auto* type_field = object.if_contains("type");
   if (type_field != nullptr && !type_field->is_null()) {

@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 #include <cmath>
 
+#include "core/big_endian.h"
 #include "core/time_format.h"
 #include "event/json_writer.h"
 
@@ -162,6 +163,28 @@ Status PredictionStore::MergeInto(rocksdb::WriteBatch& batch, std::string_view c
   const std::string key = Key(customer_id);
   return FromRocks(batch.Put(store_.cf(Cf::kModels), key, current.Serialize()),
                    "staging predictions");
+}
+
+namespace {
+constexpr std::string_view kUpdatedKey = "predictions/updated";
+}  // namespace
+
+Status PredictionStore::MarkUpdated(Store& store, int64_t at_us) {
+  rocksdb::WriteBatch batch;
+  std::string value;
+  PutInt64Ordered(value, at_us);
+  batch.Put(store.cf(Cf::kMeta), kUpdatedKey, value);
+  return store.Write(batch, true);
+}
+
+Result<int64_t> PredictionStore::LastUpdated(Store& store) {
+  Result<std::string> stored = store.Get(Cf::kMeta, kUpdatedKey);
+  if (!stored.ok()) {
+    if (stored.status().code() == StatusCode::kNotFound) return int64_t{0};
+    return stored.status();
+  }
+  if (stored->size() != 8) return Status::Corruption("predictions/updated is malformed");
+  return GetInt64Ordered(*stored);
 }
 
 void PredictionStore::DeleteInto(Store& store, rocksdb::WriteBatch& batch,

@@ -63,6 +63,11 @@ class PredictionStore {
   // Adds to `batch` the merge of `update` into what is stored for the customer (read now).
   Status MergeInto(rocksdb::WriteBatch& batch, std::string_view customer_id,
                    const Predictions& update) const;
+  // The time of the latest model run that changed predictions (0: none), kept in the meta column
+  // family; segments re-evaluate rules that read model features when it moves.
+  static Status MarkUpdated(Store& store, int64_t at_us);
+  static Result<int64_t> LastUpdated(Store& store);
+
   // Adds the deletion of the customer's predictions to `batch` (erasure).
   static void DeleteInto(Store& store, rocksdb::WriteBatch& batch, std::string_view customer_id);
 

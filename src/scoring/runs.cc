@@ -90,6 +90,7 @@ Result<json::object> ModelRunner::Compute(const RunRequest& request, const std::
     if (++in_batch >= options_.batch_size) RETURN_IF_ERROR(flush(false));
   }
   RETURN_IF_ERROR(flush(true));
+  RETURN_IF_ERROR(PredictionStore::MarkUpdated(store_, scored_at));
   json::object summary = std::move(output->summary);
   summary["customers_with_consent"] = table.customers.size();
   summary["excluded_without_consent"] = table.excluded.size();

@@ -34,11 +34,15 @@ Result<std::unique_ptr<CustomerContext>> CustomerContext::Load(Store& store, con
 }
 
 CustomerContext::CustomerContext(Store& store, const KeyVault& vault, profile::ProfileState profile,
-                                 Predictions predictions)
+                                 Predictions predictions, rocksdb::Iterator* history)
     : store_(store),
       vault_(vault),
       profile_(std::move(profile)),
-      predictions_(std::move(predictions)) {}
+      predictions_(std::move(predictions)),
+      history_iterator_(history) {
+  // Model scores are profiling: without that consent a rule reads them as unknown.
+  if (!profile_.consent.Allows(Purpose::kProfiling)) predictions_ = Predictions{};
+}
 
 std::optional<Value> CustomerContext::Feature(std::string_view name) const {
   const profile::ProfileState& p = profile_;
@@ -93,7 +97,12 @@ std::optional<Value> CustomerContext::Trait(std::span<const std::string> path) c
 
 Status CustomerContext::LoadHistory() const {
   if (history_loaded_) return Status::Ok();
-  auto it = store_.NewIterator(Cf::kEvents);
+  std::unique_ptr<rocksdb::Iterator> own;
+  rocksdb::Iterator* it = history_iterator_;
+  if (it == nullptr) {
+    own = store_.NewIterator(Cf::kEvents);
+    it = own.get();
+  }
   const std::string& prefix = profile_.id;
   std::vector<int64_t> times;
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {

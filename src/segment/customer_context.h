@@ -35,11 +35,15 @@ class CustomerContext final : public analytics::rules::RuleContext {
   // when it has no profile or its profile is a redirect.
   static Result<std::unique_ptr<CustomerContext>> Load(Store& store, const KeyVault& vault,
                                                        std::string_view customer_id);
-  // A context over a profile and predictions already in memory (tests, previews of one profile).
+  // A context over a profile and predictions already in memory. `history`, when given, is an
+  // iterator over the events column family that the context seeks instead of creating its own
+  // (batch evaluation reuses one per thread); it must outlive the context's use.
   CustomerContext(Store& store, const KeyVault& vault, profile::ProfileState profile,
-                  Predictions predictions);
+                  Predictions predictions, rocksdb::Iterator* history = nullptr);
 
   const profile::ProfileState& profile() const { return profile_; }
+  // Moves the profile out; the context must not be used afterwards.
+  profile::ProfileState ReleaseProfile() && { return std::move(profile_); }
 
   std::optional<analytics::rules::Value> Feature(std::string_view name) const override;
   std::optional<analytics::rules::Value> Trait(std::span<const std::string> path) const override;
@@ -55,6 +59,7 @@ class CustomerContext final : public analytics::rules::RuleContext {
   const KeyVault& vault_;
   profile::ProfileState profile_;
   Predictions predictions_;
+  rocksdb::Iterator* history_iterator_ = nullptr;
 
   // The history, read on the first aggregate.
   mutable bool history_loaded_ = false;

@@ -72,6 +72,12 @@ Status SegmentEngine::Impl::Load() {
     }
     published_cursors_[p] = cursors_[p];
   }
+  Result<std::string> models = store_.Get(Cf::kMeta, kModelsSeenKey);
+  if (models.ok() && models->size() == 8) {
+    models_seen_ = DecodeMicros(*models);
+  } else if (!models.ok() && models.status().code() != StatusCode::kNotFound) {
+    return models.status();
+  }
   auto it = store_.NewIterator(Cf::kSegments);
   for (it->Seek("d/"); it->Valid() && it->key().starts_with("d/"); it->Next()) {
     ASSIGN_OR_RETURN(SegmentDefinition def, SegmentDefinition::Parse(it->value().ToString()));
@@ -113,8 +119,8 @@ Result<SegmentView> SegmentEngine::Impl::Create(const SegmentSpec& spec) {
 
   std::lock_guard lock(mu_);
   if (segments_.size() >= options_.max_segments) {
-    return Status::ResourceExhausted("there are already " + std::to_string(segments_.size()) +
-                                     " segments (the limit)");
+    return Status::FailedPrecondition("there are already " + std::to_string(segments_.size()) +
+                                      " segments, the limit; delete one first");
   }
   std::string id;
   if (spec.id) {
@@ -359,6 +365,7 @@ Result<size_t> SegmentEngine::Impl::EraseCustomer(std::string_view customer_id) 
   size_t removed = 0;
   for (const std::string& customer : customers) {
     RETURN_IF_ERROR(DropCustomer(customer, batch, &removed));
+    batch.batch().Delete(store_.cf(Cf::kSegments), SeenKey(customer));
   }
   RETURN_IF_ERROR(batch.Commit());
   for (std::string& customer : customers) erased_.insert(std::move(customer));

@@ -29,6 +29,20 @@ struct CompiledSegment {
 
 class MembershipBatch;
 
+// What a caller already knows of a customer's state in a segment (batch evaluation reads it
+// alongside the profiles instead of one lookup per segment and customer).
+struct Known {
+  std::optional<bool> member;
+  bool timer_known = false;
+  std::optional<int64_t> timer;  // the due time of the re-check set now, if any
+};
+
+// The value of a rule for a customer now, and when to check it again (time-dependent rules).
+struct Decision {
+  bool member = false;
+  std::optional<int64_t> recheck_at;
+};
+
 class SegmentEngine::Impl {
  public:
   Impl(Store& store, EventLog& log, const KeyVault& vault, const Clock& clock,
@@ -52,11 +66,19 @@ class SegmentEngine::Impl {
   Result<size_t> Step(size_t max_records);
   uint64_t Lag() const;
 
-  // Evaluates `segment` for the customer of `context` at `now_us` and stages what changes.
-  // `was_member`: the current membership when the caller knows it (batch evaluation).
+  // Evaluates `segment` for the customer of `context` at `now_us` and stages what changes. Re-check
+  // timers are read (unless known) and set only for time-dependent rules; a timer left by an
+  // earlier version of the rule goes when it fires.
   Status Reevaluate(CompiledSegment& segment, const CustomerContext& context, int64_t now_us,
                     std::string_view reason, std::string_view cause, MembershipBatch& batch,
-                    std::optional<bool> was_member = std::nullopt);
+                    const Known& known = {});
+  // The two halves of Reevaluate: Decide only reads (safe on several threads at once); Apply
+  // stages the change given what is known (member and timer both known).
+  Result<Decision> Decide(const CompiledSegment& segment, const CustomerContext& context,
+                          int64_t now_us) const;
+  void Apply(CompiledSegment& segment, const profile::ProfileState& profile,
+             const Decision& decision, const Known& known, int64_t now_us, std::string_view reason,
+             std::string_view cause, MembershipBatch& batch);
   Status DeletePrefix(std::string_view prefix, rocksdb::WriteBatch& batch, size_t* count);
   // Stages the removal of every membership and timer of `customer` (no events).
   Status DropCustomer(std::string_view customer, MembershipBatch& batch, size_t* count);
@@ -80,12 +102,16 @@ class SegmentEngine::Impl {
   std::map<std::string, std::unique_ptr<CompiledSegment>, std::less<>> segments_;  // guarded
   std::set<std::string, std::less<>> erased_;                                      // guarded
   std::vector<uint64_t> cursors_;                                                  // guarded
-  std::unique_ptr<std::atomic<uint64_t>[]> published_cursors_;                     // for Lag()
+  int64_t models_seen_ = 0;  // guarded: PredictionStore::LastUpdated already acted on
+  std::unique_ptr<std::atomic<uint64_t>[]> published_cursors_;  // for Lag()
 
  private:
   Result<size_t> StepRechecks(int64_t now_us, size_t budget);
+  // Starts a batch evaluation of every segment that reads model features once a model run has
+  // changed predictions.
+  Result<size_t> StepModelRuns();
   Result<size_t> StepRecords(int64_t now_us, size_t budget);
-  Result<size_t> StepBuild(int64_t now_us);
+  Result<size_t> StepBuild(int64_t now_us);  // engine_build.cc
 };
 
 // Staged changes of one step: memberships, counts, timers and the segment events they cause.

@@ -49,10 +49,11 @@ Result<size_t> SegmentEngine::Impl::Step(size_t max_records) {
   std::lock_guard lock(mu_);
   const auto started = std::chrono::steady_clock::now();
   const int64_t now = clock_.NowMicros();
+  ASSIGN_OR_RETURN(size_t rescored, StepModelRuns());
   ASSIGN_OR_RETURN(size_t rechecked, StepRechecks(now, max_records));
   ASSIGN_OR_RETURN(size_t records, StepRecords(now, max_records));
   ASSIGN_OR_RETURN(size_t built, StepBuild(now));
-  const size_t done = rechecked + records + built;
+  const size_t done = rescored + rechecked + records + built;
   if (done > 0 && step_seconds_ != nullptr) {
     step_seconds_->Observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -60,36 +61,77 @@ Result<size_t> SegmentEngine::Impl::Step(size_t max_records) {
   return done;
 }
 
+Result<Decision> SegmentEngine::Impl::Decide(const CompiledSegment& segment,
+                                             const CustomerContext& context, int64_t now_us) const {
+  if (evaluations_ != nullptr) evaluations_->Inc();
+  Decision decision;
+  ASSIGN_OR_RETURN(decision.member, analytics::rules::Matches(segment.rule, context, now_us));
+  if (segment.rule.dependencies().time_dependent) {
+    ASSIGN_OR_RETURN(decision.recheck_at,
+                     analytics::rules::NextRecheckTime(segment.rule.root(), context, now_us));
+    if (decision.recheck_at && *decision.recheck_at <= now_us) decision.recheck_at = now_us + 1;
+  }
+  return decision;
+}
+
+void SegmentEngine::Impl::Apply(CompiledSegment& segment, const profile::ProfileState& profile,
+                                const Decision& decision, const Known& known, int64_t now_us,
+                                std::string_view reason, std::string_view cause,
+                                MembershipBatch& batch) {
+  const bool was_member = known.member.value_or(false);
+  if (decision.member && !was_member) batch.Enter(segment, profile, now_us, reason, cause);
+  if (!decision.member && was_member) {
+    batch.Exit(segment, profile.id, &profile, now_us, reason, cause);
+  }
+  // A rule that is not time-dependent (any more) drops a timer left by an earlier version.
+  batch.SetTimer(segment.def.id, profile.id, known.timer, decision.recheck_at);
+}
+
 Status SegmentEngine::Impl::Reevaluate(CompiledSegment& segment, const CustomerContext& context,
                                        int64_t now_us, std::string_view reason,
                                        std::string_view cause, MembershipBatch& batch,
-                                       std::optional<bool> was_member) {
-  if (evaluations_ != nullptr) evaluations_->Inc();
+                                       const Known& given) {
+  ASSIGN_OR_RETURN(Decision decision, Decide(segment, context, now_us));
   const std::string& customer = context.profile().id;
-  ASSIGN_OR_RETURN(bool member, analytics::rules::Matches(segment.rule, context, now_us));
-  if (!was_member) {
+  Known known = given;
+  if (!known.member) {
     Result<std::string> stored = store_.Get(Cf::kSegments, MemberKey(segment.def.id, customer));
     if (!stored.ok() && stored.status().code() != StatusCode::kNotFound) return stored.status();
-    was_member = stored.ok();
+    known.member = stored.ok();
   }
-  if (member && !*was_member) batch.Enter(segment, context.profile(), now_us, reason, cause);
-  if (!member && *was_member) {
-    batch.Exit(segment, customer, &context.profile(), now_us, reason, cause);
+  if (!known.timer_known && segment.rule.dependencies().time_dependent) {
+    Result<std::string> due = store_.Get(Cf::kSegments, TimerIndexKey(segment.def.id, customer));
+    if (due.ok()) {
+      known.timer = DecodeMicros(*due);
+    } else if (due.status().code() != StatusCode::kNotFound) {
+      return due.status();
+    }
   }
-  std::optional<int64_t> next;
-  if (segment.rule.dependencies().time_dependent) {
-    ASSIGN_OR_RETURN(next, analytics::rules::NextRecheckTime(segment.rule.root(), context, now_us));
-    if (next && *next <= now_us) next = now_us + 1;
-  }
-  std::optional<int64_t> current;
-  Result<std::string> due = store_.Get(Cf::kSegments, TimerIndexKey(segment.def.id, customer));
-  if (due.ok()) {
-    current = DecodeMicros(*due);
-  } else if (due.status().code() != StatusCode::kNotFound) {
-    return due.status();
-  }
-  batch.SetTimer(segment.def.id, customer, current, next);
+  Apply(segment, context.profile(), decision, known, now_us, reason, cause, batch);
   return Status::Ok();
+}
+
+Result<size_t> SegmentEngine::Impl::StepModelRuns() {
+  ASSIGN_OR_RETURN(int64_t updated, PredictionStore::LastUpdated(store_));
+  if (updated <= models_seen_) return 0;
+  rocksdb::WriteBatch batch;
+  std::vector<CompiledSegment*> restarted;
+  for (auto& [id, segment] : segments_) {
+    if (segment->rule.dependencies().model_features.empty()) continue;
+    SegmentDefinition def = segment->def;
+    def.building = true;
+    def.build_after.clear();
+    batch.Put(store_.cf(Cf::kSegments), DefinitionKey(id), def.Serialize());
+    restarted.push_back(segment.get());
+  }
+  batch.Put(store_.cf(Cf::kMeta), kModelsSeenKey, EncodeMicros(updated));
+  RETURN_IF_ERROR(store_.Write(batch, false));
+  for (CompiledSegment* segment : restarted) {
+    segment->def.building = true;
+    segment->def.build_after.clear();
+  }
+  models_seen_ = updated;
+  return 1;
 }
 
 Result<size_t> SegmentEngine::Impl::StepRechecks(int64_t now_us, size_t budget) {
@@ -125,8 +167,11 @@ Result<size_t> SegmentEngine::Impl::StepRechecks(int64_t now_us, size_t budget) 
       batch.SetTimer(timer.id, timer.customer, timer.due_us, std::nullopt);
       continue;
     }
+    Known known;
+    known.timer_known = true;
+    known.timer = timer.due_us;
     RETURN_IF_ERROR(Reevaluate(*found->second, **context, now_us, "recheck",
-                               "t" + std::to_string(timer.due_us), batch));
+                               "t" + std::to_string(timer.due_us), batch, known));
   }
   RETURN_IF_ERROR(batch.Commit());
   rocksdb::WriteBatch points;
@@ -184,7 +229,11 @@ Result<size_t> SegmentEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
           (!view->user_id.empty() && !view->anonymous_id.empty()) || !view->email.empty()) {
         entry.everything = true;
       }
-      entry.cause = "p" + std::to_string(p) + ":" + std::to_string(record.offset);
+      // The customer's first record in the step names the cause: a step repeated after a failed
+      // write starts at the same cursors, so its causes (and event ids) are the same.
+      if (entry.cause.empty()) {
+        entry.cause = "p" + std::to_string(p) + ":" + std::to_string(record.offset);
+      }
       if (const json::value* received = root.get_object().if_contains("receivedAt");
           received != nullptr && received->is_string() && entry.earliest_received_us == 0) {
         Result<int64_t> at = ParseTimestamp(received->get_string());
@@ -219,13 +268,20 @@ Result<size_t> SegmentEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
     }
     if (!context.ok()) continue;
     const CustomerContext& ctx = **context;
-    // A customer whose every event is in this step is new: every segment is evaluated once.
-    if (ctx.profile().TotalEvents() <= entry.events) entry.everything = true;
-    // Memberships of customers merged into this one go; the survivor is evaluated in full.
-    for (const std::string& merged : ctx.profile().merged_from) {
-      size_t dropped = 0;
-      RETURN_IF_ERROR(DropCustomer(merged, batch, &dropped));
-      if (dropped > 0) entry.everything = true;
+    // A customer no segment has evaluated yet (new, or merged into) is evaluated by all of them.
+    Result<std::string> seen = store_.Get(Cf::kSegments, SeenKey(ctx.profile().id));
+    if (!seen.ok()) {
+      if (seen.status().code() != StatusCode::kNotFound) return seen.status();
+      entry.everything = true;
+      batch.batch().Put(store_.cf(Cf::kSegments), SeenKey(ctx.profile().id), "");
+    }
+    // Memberships of customers merged into this one go (merges come only with linking events).
+    if (entry.everything) {
+      for (const std::string& merged : ctx.profile().merged_from) {
+        size_t dropped = 0;
+        RETURN_IF_ERROR(DropCustomer(merged, batch, &dropped));
+        if (dropped > 0) batch.batch().Delete(store_.cf(Cf::kSegments), SeenKey(merged));
+      }
     }
     for (auto& [segment_id, segment] : segments_) {
       const analytics::rules::RuleDependencies& deps = segment->rule.dependencies();
@@ -259,107 +315,6 @@ Result<size_t> SegmentEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
   for (auto& [id, segment] : segments_) MaybeRecordSize(*segment, now_us, false, points);
   if (points.Count() > 0) RETURN_IF_ERROR(store_.Write(points, false));
   return consumed;
-}
-
-Result<size_t> SegmentEngine::Impl::StepBuild(int64_t now_us) {
-  // The building segments at the same position go through the profiles together.
-  std::vector<CompiledSegment*> group;
-  for (auto& [id, segment] : segments_) {
-    if (!segment->def.building) continue;
-    if (group.empty() || segment->def.build_after == group.front()->def.build_after) {
-      group.push_back(segment.get());
-    }
-  }
-  if (group.empty()) return 0;
-  const std::string after = group.front()->def.build_after;
-
-  struct Cursor {
-    CompiledSegment* segment;
-    std::unique_ptr<rocksdb::Iterator> members;
-    std::string prefix;
-    bool Valid() const { return members->Valid() && members->key().starts_with(prefix); }
-    std::string_view Customer() const {
-      return {members->key().data() + prefix.size(), members->key().size() - prefix.size()};
-    }
-  };
-  std::vector<Cursor> cursors;
-  for (CompiledSegment* segment : group) {
-    Cursor cursor{segment, store_.NewIterator(Cf::kSegments), MemberPrefix(segment->def.id)};
-    cursor.members->Seek(after.empty() ? cursor.prefix : MemberKey(segment->def.id, after));
-    if (!after.empty() && cursor.Valid() && cursor.Customer() == after) cursor.members->Next();
-    cursors.push_back(std::move(cursor));
-  }
-  MembershipBatch batch(*this);
-  // Members up to `limit` (exclusive; null: all) that have no live profile leave silently.
-  auto drop_before = [&](Cursor& cursor, const std::string_view* limit) {
-    while (cursor.Valid() && (limit == nullptr || cursor.Customer() < *limit)) {
-      batch.Exit(*cursor.segment, cursor.Customer(), nullptr, now_us, "build", "");
-      cursor.members->Next();
-    }
-  };
-  auto profiles = store_.NewIterator(Cf::kProfiles);
-  if (after.empty()) {
-    profiles->SeekToFirst();
-  } else {
-    profiles->Seek(after);
-    if (profiles->Valid() && profiles->key() == after) profiles->Next();
-  }
-  size_t evaluated = 0;
-  std::string last;
-  for (; profiles->Valid() && evaluated < options_.build_chunk; profiles->Next(), ++evaluated) {
-    const std::string_view id(profiles->key().data(), profiles->key().size());
-    last.assign(id);
-    for (Cursor& cursor : cursors) drop_before(cursor, &id);
-    ASSIGN_OR_RETURN(profile::ProfileState state,
-                     profile::ProfileState::Parse(id, profiles->value().ToStringView()));
-    if (!state.merged_into.empty() || erased_.contains(id)) {
-      for (Cursor& cursor : cursors) {
-        if (cursor.Valid() && cursor.Customer() == id) {
-          batch.Exit(*cursor.segment, id, nullptr, now_us, "build", "");
-          cursor.members->Next();
-        }
-      }
-      continue;
-    }
-    ASSIGN_OR_RETURN(Predictions predictions, PredictionStore(store_).Get(id));
-    CustomerContext context(store_, vault_, std::move(state), std::move(predictions));
-    for (Cursor& cursor : cursors) {
-      const bool was = cursor.Valid() && cursor.Customer() == id;
-      if (was) cursor.members->Next();
-      RETURN_IF_ERROR(Reevaluate(*cursor.segment, context, now_us, "build", "build", batch, was));
-    }
-  }
-  RETURN_IF_ERROR(FromRocks(profiles->status(), "scanning profiles"));
-  const bool finished = !profiles->Valid();
-  if (finished) {
-    for (Cursor& cursor : cursors) drop_before(cursor, nullptr);
-  }
-  for (Cursor& cursor : cursors) {
-    RETURN_IF_ERROR(FromRocks(cursor.members->status(), "reading segment members"));
-  }
-  // The definitions' new positions go in the same batch as the memberships.
-  std::vector<SegmentDefinition> updated;
-  for (CompiledSegment* segment : group) {
-    SegmentDefinition def = segment->def;
-    if (finished) {
-      def.building = false;
-      def.build_after.clear();
-      def.built_version = def.version;
-      def.built_at_us = now_us;
-    } else {
-      def.build_after = last;
-    }
-    batch.batch().Put(store_.cf(Cf::kSegments), DefinitionKey(def.id), def.Serialize());
-    updated.push_back(std::move(def));
-  }
-  RETURN_IF_ERROR(batch.Commit());
-  for (size_t i = 0; i < group.size(); ++i) group[i]->def = std::move(updated[i]);
-  if (finished) {
-    rocksdb::WriteBatch points;
-    for (CompiledSegment* segment : group) MaybeRecordSize(*segment, now_us, true, points);
-    RETURN_IF_ERROR(store_.Write(points, false));
-  }
-  return std::max<size_t>(evaluated, 1);
 }
 
 }  // namespace mercato::segment

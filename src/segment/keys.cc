@@ -47,6 +47,8 @@ std::string CursorKey(uint32_t partition) {
   return key;
 }
 
+std::string SeenKey(std::string_view customer) { return Join("e/", customer); }
+
 bool ParseTimerKey(std::string_view key, int64_t& due_us, std::string_view& id,
                    std::string_view& customer) {
   if (!key.starts_with(kTimerPrefix) || key.size() < kTimerPrefix.size() + 8 + 3) return false;

@@ -10,7 +10,9 @@
 //   "h/" id "/" at (int64 ordered) -> size history point JSON {"size", "version", "reason"}
 //   "t/" due (int64 ordered) id "/" customer -> empty (re-check timer)
 //   "u/" id "/" customer           -> due (int64 ordered): the timer currently set
+//   "e/" customer                   -> empty: every segment has evaluated this customer once
 //   meta: "cursor/segments/" partition (u32 BE) -> next log offset to process (u64 BE)
+//   meta: "cursor/segments/models" -> the PredictionStore::LastUpdated the engine acted on
 //
 // Thread safety: pure functions.
 
@@ -33,6 +35,8 @@ std::string TimerKey(int64_t due_us, std::string_view id, std::string_view custo
 std::string TimerIndexPrefix(std::string_view id);
 std::string TimerIndexKey(std::string_view id, std::string_view customer);
 std::string CursorKey(uint32_t partition);
+std::string SeenKey(std::string_view customer);
+inline constexpr std::string_view kModelsSeenKey = "cursor/segments/models";
 
 // A timer key's parts; false when `key` is not one.
 bool ParseTimerKey(std::string_view key, int64_t& due_us, std::string_view& id,

@@ -55,6 +55,7 @@ struct SegmentEngineOptions {
   std::function<std::vector<uint64_t>()> upstream_cursors;
   size_t max_segments = 1000;
   size_t build_chunk = 4096;  // profiles per Step() of a batch evaluation
+  size_t build_threads = 0;   // threads that evaluate a chunk; 0: one per hardware thread
   int64_t history_interval_us = 3600LL * 1'000'000;
   size_t preview_scan_limit = 1'000'000;  // profiles a preview evaluates at most
 };
@@ -108,7 +109,7 @@ class SegmentEngine {
   ~SegmentEngine();
 
   // InvalidArgument for a bad name, id, description or rule; AlreadyExists for a taken id;
-  // ResourceExhausted beyond max_segments.
+  // FailedPrecondition beyond max_segments.
   Result<SegmentView> Create(const SegmentSpec& spec);
   // NotFound for an unknown id; InvalidArgument as Create (an id in the spec must equal `id`).
   Result<SegmentView> Update(std::string_view id, const SegmentSpec& spec);

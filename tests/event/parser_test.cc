@@ -31,6 +31,19 @@ TEST(ParserTest, TrackIsNormalisedAndKeepsUnknownFields) {
   EXPECT_EQ(payload.at("receivedAt").as_string(), FormatTimestamp(kNow));
 }
 
+TEST(ParserTest, TheEnginesSourcePrefixIsReserved) {
+  std::vector<EventError> errors;
+  auto spoofed = ParseSingleEvent(R"({"userId":"u1","event":"Segment Entered",
+                                      "source":"mercato/segments"})",
+                                  EventType::kTrack, kNow, IngestLimits{}, errors);
+  ASSERT_FALSE(spoofed.ok());
+  EXPECT_EQ(spoofed.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(spoofed.status().message().find("reserved"), std::string::npos);
+  auto ordinary = ParseSingleEvent(R"({"userId":"u1","event":"x","source":"shop-web"})",
+                                   EventType::kTrack, kNow, IngestLimits{}, errors);
+  EXPECT_TRUE(ordinary.ok()) << ordinary.status().ToString();
+}
+
 TEST(ParserTest, ClockSkewIsCorrectedFromSentAt) {
   // The client's clock is 1 hour fast: it says the event happened 10 s before it was sent.
   std::vector<EventError> errors;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "profile/prediction_store.h"
 #include "segment/keys.h"
 #include "segment/segment_harness.h"
 
@@ -246,7 +247,9 @@ TEST(SegmentEngineTest, DeleteRemovesEverythingAndTheIdCanBeReused) {
   EXPECT_EQ(node.engine().Delete("s").code(), StatusCode::kNotFound);
   auto it = node.store().NewIterator(Cf::kSegments);
   size_t left = 0;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ++left;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!it->key().starts_with("e/")) ++left;  // "evaluated once" marks belong to customers
+  }
   EXPECT_EQ(left, 0u) << "definition, count, members, reverse index, timers and history";
   ASSERT_TRUE(node.engine().Create(Spec("s", "orders >= 1")).ok());
   node.Drain();
@@ -268,6 +271,58 @@ TEST(SegmentEngineTest, PreviewEvaluatesWithoutStoring) {
   EXPECT_EQ(node.engine().Preview("revenue >= 1", 1000).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_TRUE(node.engine().List().empty());
+}
+
+}  // namespace
+}  // namespace mercato::segment
+
+namespace mercato::segment {
+namespace {
+
+TEST(SegmentEngineTest, ACustomerFirstSeenAcrossStepsIsEvaluatedByEverySegment) {
+  SegmentNode node(kStart, /*partitions=*/1);
+  ASSERT_TRUE(node.engine().Create(Spec("no-plan", "traits.plan is null")).ok());
+  node.Drain();
+  node.Send(R"({"type":"page","anonymousId":"v1","name":"Home"})");
+  node.Send(R"({"type":"page","anonymousId":"v1","name":"Shoes"})");
+  for (;;) {
+    auto done = node.builder().ProcessBatch();
+    ASSERT_TRUE(done.ok());
+    if (*done == 0) break;
+  }
+  // One record per step: the profile already holds both events when the first is processed.
+  ASSERT_TRUE(node.engine().Step(1).ok());
+  EXPECT_EQ(node.MemberIds("no-plan"), std::vector<std::string>{node.Customer("v1")});
+}
+
+TEST(SegmentEngineTest, AModelRunReevaluatesRulesOnScoresAndConsentHidesThem) {
+  SegmentNode node(kStart);
+  ASSERT_TRUE(node.engine().Create(Spec("churny", "churn_probability > 0.5")).ok());
+  ASSERT_TRUE(node.engine().Create(Spec("buyers", "orders >= 1")).ok());
+  Order(node, "m1", 5);
+  Order(node, "m2", 5);
+  node.Send(R"({"type":"identify","userId":"m2",
+                "context":{"consent":{"categoryPreferences":{"profiling":false}}}})");
+  node.Drain();
+  EXPECT_TRUE(node.MemberIds("churny").empty());
+  // A model run scores both customers high.
+  PredictionStore predictions(node.store());
+  rocksdb::WriteBatch batch;
+  for (const char* user : {"m1", "m2"}) {
+    Predictions update;
+    update.churn_probability = 0.9;
+    update.scored_at_us = kStart;
+    ASSERT_TRUE(predictions.MergeInto(batch, node.Customer(user), update).ok());
+  }
+  ASSERT_TRUE(node.store().Write(batch, true).ok());
+  ASSERT_TRUE(PredictionStore::MarkUpdated(node.store(), kStart + 1).ok());
+  const auto buyers_before = node.engine().Get("buyers")->definition;
+  node.Drain();
+  // Only the customer who did not withhold profiling consent enters.
+  EXPECT_EQ(node.MemberIds("churny"), std::vector<std::string>{node.Customer("m1")});
+  // Segments that read no model feature were not evaluated again.
+  EXPECT_EQ(node.engine().Get("buyers")->definition.built_at_us, buyers_before.built_at_us);
+  EXPECT_FALSE(node.engine().Get("churny")->definition.building);
 }
 
 }  // namespace

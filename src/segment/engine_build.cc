@@ -1,0 +1,210 @@
+// SegmentEngine (segment_engine.h): batch evaluation of new and edited segments.
+//
+// One Step() evaluates a chunk of profiles for every segment building from the same position. The
+// chunk's profiles, predictions, memberships and timers are read in customer id order by one
+// thread (merge joins, no lookups); the rules are evaluated on `build_threads` threads, each over
+// a contiguous part of the chunk with its own history iterator; the results are then staged in
+// profile order and written in one batch with the segments' new positions, so that a restart
+// resumes after the last chunk written.
+
+#include <algorithm>
+#include <thread>
+
+#include "segment/engine_impl.h"
+#include "segment/keys.h"
+
+namespace mercato::segment {
+namespace {
+
+// Keys under `prefix` whose remainder is a customer id, read in order alongside the profiles.
+struct Run {
+  std::unique_ptr<rocksdb::Iterator> it;
+  std::string prefix;
+  bool Valid() const { return it->Valid() && it->key().starts_with(prefix); }
+  std::string_view Customer() const {
+    return {it->key().data() + prefix.size(), it->key().size() - prefix.size()};
+  }
+  void SeekAfter(std::string_view after) {
+    it->Seek(prefix + std::string(after));
+    if (!after.empty() && Valid() && Customer() == after) it->Next();
+  }
+};
+
+struct Cursor {
+  CompiledSegment* segment;
+  Run members;
+  Run timers;
+};
+
+// One live profile of the chunk: its inputs, and the decisions of the evaluation threads.
+struct Item {
+  std::string id;
+  std::string profile;
+  std::string predictions;   // empty: not scored
+  std::vector<Known> known;  // per cursor
+  std::optional<profile::ProfileState> state;
+  std::vector<Decision> decisions;  // per cursor
+  Status status;
+};
+
+}  // namespace
+
+Result<size_t> SegmentEngine::Impl::StepBuild(int64_t now_us) {
+  // The building segments at the same position go through the profiles together.
+  std::vector<CompiledSegment*> group;
+  for (auto& [id, segment] : segments_) {
+    if (!segment->def.building) continue;
+    if (group.empty() || segment->def.build_after == group.front()->def.build_after) {
+      group.push_back(segment.get());
+    }
+  }
+  if (group.empty()) return 0;
+  const std::string after = group.front()->def.build_after;
+
+  std::vector<Cursor> cursors;
+  for (CompiledSegment* segment : group) {
+    Cursor cursor{segment, Run{store_.NewIterator(Cf::kSegments), MemberPrefix(segment->def.id)},
+                  Run{store_.NewIterator(Cf::kSegments), TimerIndexPrefix(segment->def.id)}};
+    cursor.members.SeekAfter(after);
+    cursor.timers.SeekAfter(after);
+    cursors.push_back(std::move(cursor));
+  }
+  Run scores{store_.NewIterator(Cf::kModels), "p/"};
+  scores.SeekAfter(after);
+  MembershipBatch batch(*this);
+  // Members and timers before `limit` (null: all) have no live profile: they go silently.
+  auto drop_before = [&](Cursor& cursor, const std::string_view* limit) {
+    while (cursor.members.Valid() && (limit == nullptr || cursor.members.Customer() < *limit)) {
+      batch.Exit(*cursor.segment, cursor.members.Customer(), nullptr, now_us, "build", "");
+      cursor.members.it->Next();
+    }
+    while (cursor.timers.Valid() && (limit == nullptr || cursor.timers.Customer() < *limit)) {
+      batch.SetTimer(cursor.segment->def.id, cursor.timers.Customer(),
+                     DecodeMicros(cursor.timers.it->value().ToStringView()), std::nullopt);
+      cursor.timers.it->Next();
+    }
+  };
+
+  // Read the chunk.
+  auto profiles = store_.NewIterator(Cf::kProfiles);
+  if (after.empty()) {
+    profiles->SeekToFirst();
+  } else {
+    profiles->Seek(after);
+    if (profiles->Valid() && profiles->key() == after) profiles->Next();
+  }
+  std::vector<Item> items;
+  size_t scanned = 0;
+  std::string last;
+  for (; profiles->Valid() && scanned < options_.build_chunk; profiles->Next(), ++scanned) {
+    const std::string_view id(profiles->key().data(), profiles->key().size());
+    last.assign(id);
+    for (Cursor& cursor : cursors) drop_before(cursor, &id);
+    const std::string_view value = profiles->value().ToStringView();
+    if (value.find("\"mergedInto\"") != std::string_view::npos || erased_.contains(id)) {
+      // A redirect (or an erased customer): whatever it still holds goes.
+      const std::string beyond = std::string(id) + '\0';
+      const std::string_view limit(beyond);
+      for (Cursor& cursor : cursors) drop_before(cursor, &limit);
+      continue;
+    }
+    Item item;
+    item.id.assign(id);
+    item.profile.assign(value);
+    while (scores.Valid() && scores.Customer() < id) scores.it->Next();
+    if (scores.Valid() && scores.Customer() == id) item.predictions = scores.it->value().ToString();
+    for (Cursor& cursor : cursors) {
+      Known known;
+      known.member = cursor.members.Valid() && cursor.members.Customer() == id;
+      if (*known.member) cursor.members.it->Next();
+      known.timer_known = true;
+      if (cursor.timers.Valid() && cursor.timers.Customer() == id) {
+        known.timer = DecodeMicros(cursor.timers.it->value().ToStringView());
+        cursor.timers.it->Next();
+      }
+      item.known.push_back(known);
+    }
+    items.push_back(std::move(item));
+  }
+  RETURN_IF_ERROR(FromRocks(profiles->status(), "scanning profiles"));
+  const bool finished = !profiles->Valid();
+  if (finished) {
+    for (Cursor& cursor : cursors) drop_before(cursor, nullptr);
+  }
+  for (Cursor& cursor : cursors) {
+    RETURN_IF_ERROR(FromRocks(cursor.members.it->status(), "reading segment members"));
+    RETURN_IF_ERROR(FromRocks(cursor.timers.it->status(), "reading segment timers"));
+  }
+  RETURN_IF_ERROR(FromRocks(scores.it->status(), "reading predictions"));
+
+  // Evaluate: contiguous parts of the chunk on separate threads (reads only).
+  auto evaluate = [&](size_t begin, size_t end) {
+    auto history = store_.NewIterator(Cf::kEvents);
+    for (size_t i = begin; i < end; ++i) {
+      Item& item = items[i];
+      Result<profile::ProfileState> state = profile::ProfileState::Parse(item.id, item.profile);
+      Result<Predictions> predictions =
+          item.predictions.empty() ? Predictions{} : Predictions::Parse(item.predictions);
+      if (!state.ok() || !predictions.ok()) {
+        item.status = !state.ok() ? state.status() : predictions.status();
+        continue;
+      }
+      CustomerContext context(store_, vault_, std::move(*state), std::move(*predictions),
+                              history.get());
+      for (const Cursor& cursor : cursors) {
+        Result<Decision> decision = Decide(*cursor.segment, context, now_us);
+        if (!decision.ok()) {
+          item.status = decision.status();
+          break;
+        }
+        item.decisions.push_back(*decision);
+      }
+      item.state = std::move(context).ReleaseProfile();
+    }
+  };
+  size_t threads = options_.build_threads > 0 ? options_.build_threads
+                                              : std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min(threads, std::max<size_t>(1, items.size() / 256));
+  const size_t per_thread = (items.size() + threads - 1) / std::max<size_t>(threads, 1);
+  std::vector<std::thread> workers;
+  for (size_t t = 1; t < threads; ++t) {
+    const size_t begin = std::min(items.size(), t * per_thread);
+    const size_t end = std::min(items.size(), begin + per_thread);
+    workers.emplace_back(evaluate, begin, end);
+  }
+  evaluate(0, std::min(items.size(), per_thread));
+  for (std::thread& worker : workers) worker.join();
+
+  // Stage in profile order.
+  for (Item& item : items) {
+    RETURN_IF_ERROR(item.status);
+    for (size_t c = 0; c < cursors.size(); ++c) {
+      Apply(*cursors[c].segment, *item.state, item.decisions[c], item.known[c], now_us, "build",
+            "build", batch);
+    }
+  }
+  std::vector<SegmentDefinition> updated;
+  for (CompiledSegment* segment : group) {
+    SegmentDefinition def = segment->def;
+    if (finished) {
+      def.building = false;
+      def.build_after.clear();
+      def.built_version = def.version;
+      def.built_at_us = now_us;
+    } else {
+      def.build_after = last;
+    }
+    batch.batch().Put(store_.cf(Cf::kSegments), DefinitionKey(def.id), def.Serialize());
+    updated.push_back(std::move(def));
+  }
+  RETURN_IF_ERROR(batch.Commit());
+  for (size_t i = 0; i < group.size(); ++i) group[i]->def = std::move(updated[i]);
+  if (finished) {
+    rocksdb::WriteBatch points;
+    for (CompiledSegment* segment : group) MaybeRecordSize(*segment, now_us, true, points);
+    RETURN_IF_ERROR(store_.Write(points, false));
+  }
+  return std::max<size_t>(scanned, 1);
+}
+
+}  // namespace mercato::segment
