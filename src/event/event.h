@@ -23,6 +23,9 @@ inline constexpr std::string_view kSystemSourcePrefix = "mercato/";
 inline bool IsSystemSource(std::string_view source) {
   return source.starts_with(kSystemSourcePrefix);
 }
+// The track event names of the engine's own events.
+inline constexpr std::string_view kSegmentEnteredEvent = "Segment Entered";
+inline constexpr std::string_view kSegmentExitedEvent = "Segment Exited";
 
 struct Event {
   EventType type = EventType::kTrack;

@@ -128,14 +128,28 @@ Status CustomerContext::LoadHistory() const {
   return Status::Ok();
 }
 
+bool CustomerContext::HistoryCannotMatch(const EventQuery& query,
+                                         std::optional<int64_t> after_us) const {
+  if (query.event == kSegmentEnteredEvent || query.event == kSegmentExitedEvent) return false;
+  if (!profile_.track_events.contains(query.event) &&
+      profile_.track_events.size() < profile::kMaxTrackEventNames) {
+    return true;
+  }
+  return after_us && profile_.TotalEvents() > 0 && profile_.last_seen_us <= *after_us;
+}
+
 Result<std::optional<double>> CustomerContext::Aggregate(const EventQuery& query,
                                                          std::optional<int64_t> after_us) const {
+  if (HistoryCannotMatch(query, after_us)) {
+    return analytics::rules::AggregateEvents(query, after_us, {});
+  }
   RETURN_IF_ERROR(LoadHistory());
   return analytics::rules::AggregateEvents(query, after_us, history_);
 }
 
 Result<std::optional<int64_t>> CustomerContext::OldestEventTime(
     const EventQuery& query, std::optional<int64_t> after_us) const {
+  if (HistoryCannotMatch(query, after_us)) return std::optional<int64_t>();
   RETURN_IF_ERROR(LoadHistory());
   return analytics::rules::OldestMatchingEvent(query, after_us, history_);
 }

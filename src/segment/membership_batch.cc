@@ -52,7 +52,7 @@ void MembershipBatch::AddEvent(const CompiledSegment& segment, const profile::Pr
   const std::string time = FormatTimestamp(now_us);
   json::object event;
   event["type"] = "track";
-  event["event"] = entered ? "Segment Entered" : "Segment Exited";
+  event["event"] = entered ? kSegmentEnteredEvent : kSegmentExitedEvent;
   event["messageId"] = message_id;
   event[identity_field] = identity;
   event["timestamp"] = time;

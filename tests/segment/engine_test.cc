@@ -327,3 +327,27 @@ TEST(SegmentEngineTest, AModelRunReevaluatesRulesOnScoresAndConsentHidesThem) {
 
 }  // namespace
 }  // namespace mercato::segment
+
+namespace mercato::segment {
+namespace {
+
+TEST(SegmentEngineTest, RulesCanCountTheEnginesOwnEventsInHistories) {
+  SegmentNode node(kStart);
+  Order(node, "e1", 5);
+  node.Send(R"({"type":"page","userId":"e2","name":"Home"})");
+  node.Drain();
+  ASSERT_TRUE(node.engine().Create(Spec("buyers", "orders >= 1")).ok());
+  node.Drain();  // the entry of e1 is now in its history
+  ASSERT_TRUE(node.engine()
+                  .Create(Spec("was-buyer",
+                               "count(event \"Segment Entered\" where segment_id = "
+                               "\"buyers\") >= 1"))
+                  .ok());
+  ASSERT_TRUE(node.engine().Create(Spec("viewed", "count(event \"Page Viewed\") >= 1")).ok());
+  node.Drain();
+  EXPECT_EQ(node.MemberIds("was-buyer"), std::vector<std::string>{node.Customer("e1")});
+  EXPECT_TRUE(node.MemberIds("viewed").empty()) << "no customer has a track event of that name";
+}
+
+}  // namespace
+}  // namespace mercato::segment
