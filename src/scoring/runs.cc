@@ -2,6 +2,8 @@
 
 #include <rocksdb/write_batch.h>
 
+#include <utility>
+
 #include "core/logging.h"
 #include "profile/prediction_store.h"
 #include "scoring/models.h"
@@ -10,7 +12,7 @@ namespace mercato::scoring {
 namespace json = boost::json;
 
 ModelRunner::ModelRunner(Store& store, const Clock& clock, RunnerOptions options)
-    : store_(store), clock_(clock), options_(options), runs_(store) {}
+    : store_(store), clock_(clock), options_(std::move(options)), runs_(store) {}
 
 Result<RunRequest> ModelRunner::Prepare(std::string_view kind, const json::object& params) const {
   ASSIGN_OR_RETURN(RunKind parsed, ParseRunKind(kind));
@@ -74,8 +76,10 @@ Result<json::object> ModelRunner::Compute(const RunRequest& request, const std::
     ++deleted;
     if (++in_batch >= options_.batch_size) RETURN_IF_ERROR(flush(false));
   }
-  for (auto& [id, update] : output->predictions) {
-    auto mark = [&, &run = run_id](const char* field, bool set) {
+  for (auto& entry : output->predictions) {
+    const std::string& id = entry.first;
+    Predictions& update = entry.second;
+    auto mark = [&update, &run = run_id](const char* field, bool set) {
       if (set) update.runs[field] = run;
     };
     mark("churn_probability", update.churn_probability.has_value());
@@ -103,15 +107,16 @@ Result<RunRecord> ModelRunner::Execute(RunRecord record, const RunRequest& reque
                                        const ProgressFn& progress) {
   Result<json::object> summary = Compute(request, record.id, progress);
   record.finished_us = clock_.NowMicros();
-  if (summary.ok()) {
+  const Status outcome = summary.status();
+  if (outcome.ok()) {
     record.status = "done";
     record.result = std::move(summary).value();
   } else {
     record.status = "failed";
-    record.error = summary.status().ToString();
+    record.error = outcome.ToString();
   }
   RETURN_IF_ERROR(runs_.Put(record));
-  if (!summary.ok()) return summary.status();
+  if (!outcome.ok()) return outcome;
   return record;
 }
 
@@ -123,7 +128,7 @@ Result<RunRecord> ModelRunner::Run(std::string_view kind, const json::object& pa
 }
 
 RunService::RunService(Store& store, const Clock& clock, RunnerOptions options)
-    : runner_(store, clock, options) {}
+    : runner_(store, clock, std::move(options)) {}
 
 RunService::~RunService() { Stop(); }
 
