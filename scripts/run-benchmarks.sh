@@ -372,3 +372,12 @@ if [ -x "$CLUSTER_BENCH" ]; then
   echo
   timeout 1800 "$CLUSTER_BENCH" --commit "$RUN_COMMIT" || log "clustering benchmark failed"
 fi
+
+# Segment membership (bench/segment_bench.cc): full recompute of 20 segments over 1M profiles and
+# event-to-membership latency in one run, ~5 minutes; it prints its own Markdown table.
+SEGMENT_BENCH="$BUILD_DIR/bench/mercato_segment_bench"
+if [ -x "$SEGMENT_BENCH" ]; then
+  log "segments (load $(load_average), compilers $(compilers_running))"
+  echo
+  timeout 1800 "$SEGMENT_BENCH" --customers 1000000 --samples 300 || log "segment benchmark failed"
+fi
