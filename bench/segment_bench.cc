@@ -105,7 +105,7 @@ Status WriteCustomers(Setup& s, size_t n, int64_t now_us, uint64_t seed) {
     p.refunds = p.orders > 0 && rng() % 10 == 0 ? 1 : 0;
     p.revenue_micros = static_cast<int64_t>(p.orders) * static_cast<int64_t>(unit(rng) * 200e6);
     if (p.orders > 0) {
-      p.last_order_at_us = now_us - static_cast<int64_t>(unit(rng) * 200) * kDay;
+      p.last_order_at_us = p.last_seen_us - static_cast<int64_t>(unit(rng) * 200) * kDay;
       p.track_events["Order Completed"] = p.orders;
     }
     p.track_events["Product Viewed"] = 1 + rng() % 30;
@@ -123,10 +123,11 @@ Status WriteCustomers(Setup& s, size_t n, int64_t now_us, uint64_t seed) {
     scores.rfm_segment = rfm[rng() % 6];
     scores.scored_at_us = now_us;
     batch.Put(s.store->cf(Cf::kModels), PredictionStore::Key(p.id), scores.Serialize());
-    // Two history rows: a view and, for buyers, an order.
+    // Two history rows consistent with the profile: a view at the latest event and, for buyers,
+    // an order at the latest order (otherwise a second view).
     for (int e = 0; e < 2; ++e) {
       const bool order = e == 1 && p.orders > 0;
-      const int64_t at = now_us - static_cast<int64_t>(unit(rng) * 120) * kDay;
+      const int64_t at = order ? *p.last_order_at_us : p.last_seen_us - e * kDay;
       json::object event{{"type", "track"},
                          {"event", order ? "Order Completed" : "Product Viewed"},
                          {"userId", identity.substr(2)},
