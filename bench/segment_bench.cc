@@ -256,9 +256,11 @@ int Main(int argc, char** argv) {
   s.log->SetAppendListener([&profile_runner] { profile_runner.Notify(); });
   profile_runner.Start();
   segment_runner.Start();
-  // Let the consumers take the entry events of the builds first.
-  while (builder->Lag() > 0 || engine->Lag() > 0)
+  // Let the consumers settle (bounded: they start at the log's end, so this is short).
+  const auto settle = Steady::now();
+  while ((builder->Lag() > 0 || engine->Lag() > 0) && Since(settle) < 60.0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   std::vector<double> latencies;
   std::mt19937_64 rng(seed + 1);
   for (size_t i = 0; latencies.size() < samples && i < customers * 4; ++i) {

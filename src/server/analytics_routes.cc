@@ -10,6 +10,7 @@
 #include "scoring/runs.h"
 #include "server/api.h"
 #include "server/http_status.h"
+#include "server/json_body.h"
 
 namespace mercato {
 namespace {
@@ -23,17 +24,7 @@ std::string StatusUrl(const std::string& id) { return "/v1/analytics/runs/" + id
 
 // {"kind": "...", "params": {...}} with nothing else.
 Result<std::pair<std::string, json::object>> ParseRunBody(const std::string& body) {
-  boost::system::error_code ec;
-  json::value value = json::parse(body, ec);
-  if (ec) return Status::InvalidArgument("malformed JSON: " + ec.message());
-  if (!value.is_object()) return Status::InvalidArgument("body must be a JSON object");
-  const json::object& object = value.get_object();
-  for (const auto& member : object) {
-    if (member.key() != "kind" && member.key() != "params") {
-      return Status::InvalidArgument("unknown field '" + std::string(member.key().substr(0, 60)) +
-                                     "'; the body is {\"kind\": ..., \"params\": {...}}");
-    }
-  }
+  ASSIGN_OR_RETURN(const json::object object, ParseJsonBody(body, {"kind", "params"}));
   const json::value* kind = object.if_contains("kind");
   if (kind == nullptr || !kind->is_string()) {
     return Status::InvalidArgument(

@@ -10,6 +10,7 @@
 #include "core/time_format.h"
 #include "server/api.h"
 #include "server/http_status.h"
+#include "server/json_body.h"
 
 namespace mercato {
 namespace {
@@ -29,23 +30,6 @@ HttpResponse SecretResponse(int status, const json::object& body) {
 }
 
 std::string Actor(const HttpRequest& request) { return "key:" + request.principal.key_id; }
-
-// The body as a JSON object holding only `allowed` fields. An empty body is an empty object.
-Result<json::object> ParseBody(const std::string& body,
-                               std::initializer_list<std::string_view> allowed) {
-  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
-  boost::system::error_code ec;
-  json::value value = json::parse(body, ec);
-  if (ec) return Status::InvalidArgument("malformed JSON: " + ec.message());
-  if (!value.is_object()) return Status::InvalidArgument("body must be a JSON object");
-  for (const auto& field : value.get_object()) {
-    if (std::find(allowed.begin(), allowed.end(), field.key()) == allowed.end()) {
-      return Status::InvalidArgument("unknown field '" + std::string(field.key().substr(0, 60)) +
-                                     "'");
-    }
-  }
-  return std::move(value.get_object());
-}
 
 Result<std::vector<std::string>> StringArray(const json::object& body, std::string_view field) {
   std::vector<std::string> out;
@@ -73,8 +57,8 @@ Result<std::string> OptionalString(const json::object& body, std::string_view fi
 }
 
 Result<KeySpec> ParseKeySpec(const std::string& text) {
-  ASSIGN_OR_RETURN(json::object body,
-                   ParseBody(text, {"name", "scopes", "source", "allowedOrigins", "expiresAt"}));
+  ASSIGN_OR_RETURN(json::object body, ParseJsonBody(text, {"name", "scopes", "source",
+                                                           "allowedOrigins", "expiresAt"}));
   KeySpec spec;
   ASSIGN_OR_RETURN(spec.name, OptionalString(body, "name"));
   if (spec.name.empty()) return Status::InvalidArgument("'name' is required");
@@ -97,7 +81,7 @@ Result<KeySpec> ParseKeySpec(const std::string& text) {
 }
 
 Result<int64_t> ParseGraceSeconds(const std::string& text) {
-  ASSIGN_OR_RETURN(json::object body, ParseBody(text, {"graceSeconds"}));
+  ASSIGN_OR_RETURN(json::object body, ParseJsonBody(text, {"graceSeconds"}));
   const json::value* grace = body.if_contains("graceSeconds");
   if (grace == nullptr || grace->is_null()) return kDefaultGraceSeconds;
   if (!grace->is_int64()) {

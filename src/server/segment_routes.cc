@@ -8,6 +8,7 @@
 #include "segment/segment_engine.h"
 #include "server/api.h"
 #include "server/http_status.h"
+#include "server/json_body.h"
 
 namespace mercato {
 namespace {
@@ -15,22 +16,6 @@ namespace {
 namespace json = boost::json;
 using segment::SegmentEngine;
 using segment::SegmentSpec;
-
-// The body as a JSON object holding only `allowed` fields.
-Result<json::object> ParseObject(const std::string& body,
-                                 std::initializer_list<std::string_view> allowed) {
-  boost::system::error_code ec;
-  json::value value = json::parse(body, ec);
-  if (ec) return Status::InvalidArgument("malformed JSON: " + ec.message());
-  if (!value.is_object()) return Status::InvalidArgument("body must be a JSON object");
-  for (const auto& field : value.get_object()) {
-    if (std::find(allowed.begin(), allowed.end(), field.key()) == allowed.end()) {
-      return Status::InvalidArgument("unknown field '" + std::string(field.key().substr(0, 60)) +
-                                     "'");
-    }
-  }
-  return std::move(value.get_object());
-}
 
 Result<std::optional<std::string>> Text(const json::object& body, std::string_view field) {
   const json::value* value = body.if_contains(field);
@@ -42,7 +27,7 @@ Result<std::optional<std::string>> Text(const json::object& body, std::string_vi
 }
 
 Result<SegmentSpec> ParseSpec(const std::string& text) {
-  ASSIGN_OR_RETURN(json::object body, ParseObject(text, {"id", "name", "description", "rule"}));
+  ASSIGN_OR_RETURN(json::object body, ParseJsonBody(text, {"id", "name", "description", "rule"}));
   SegmentSpec spec;
   ASSIGN_OR_RETURN(spec.id, Text(body, "id"));
   ASSIGN_OR_RETURN(spec.name, Text(body, "name"));
@@ -98,7 +83,7 @@ void HandleHistory(SegmentEngine& engine, const HttpRequest& request, const Resp
 }
 
 void HandlePreview(SegmentEngine& engine, const HttpRequest& request, const Responder& respond) {
-  auto body = ParseObject(request.body, {"rule", "sample"});
+  auto body = ParseJsonBody(request.body, {"rule", "sample"});
   if (!body.ok()) return respond(ErrorResponse(body.status()));
   auto rule = Text(*body, "rule");
   if (!rule.ok()) return respond(ErrorResponse(rule.status()));
