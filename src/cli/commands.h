@@ -3,6 +3,7 @@
 // returns the process exit code. This folder is the composition root: the only place that builds
 // concrete stores, logs, consumers and servers and wires them together.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -128,5 +129,25 @@ struct SegmentOptions {
   PrivacyFlags privacy;
 };
 int RunSegment(const SegmentOptions& options);
+
+// `mercato recommend eval`: trains and evaluates next-item models on a public data set in its
+// original format (docs/recommendations.md) and prints one row per model, averaged over folds.
+struct RecommendEvalOptions {
+  std::string dataset;  // srgnn, retailrocket, retailrocket-sample, diginetica, online-retail
+  std::string path;     // file (directory for srgnn); default under $MERCATO_DATA_DIR
+  std::string models = "pop,iknn,sr,sknn,vsknn,stan,vstan";
+  std::string blend;  // "MODEL:WEIGHT,...": also evaluate this blend
+  bool tune = false;  // session-kNN parameters searched on a validation split of each fold
+  std::string cutoffs = "1,5,10,20";
+  int slices = 0;  // 0: one split of the last test_days; else session-rec sliding windows
+  int train_days = 25;
+  int test_days = 7;
+  std::size_t threads = 2;
+  bool json = false;
+  bool progress = true;
+  double gru_minutes = 20;  // training budget of gru4rec per fold
+  int gru_epochs = 10;
+};
+int RunRecommendEval(const RecommendEvalOptions& options);
 
 }  // namespace mercato::cli

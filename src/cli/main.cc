@@ -255,7 +255,56 @@ int main(int argc, char** argv) {
     AddPrivacyFlags(command, segment.privacy, false);
   }
 
+  RecommendEvalOptions recommend;
+  auto* recommend_cmd =
+      app.add_subcommand("recommend", "Next-item recommendation models (docs/recommendations.md)");
+  recommend_cmd->require_subcommand(1);
+  auto* recommend_eval = recommend_cmd->add_subcommand(
+      "eval", "Train and evaluate models on a public data set in its original format");
+  recommend_eval
+      ->add_option("--dataset", recommend.dataset,
+                   "srgnn | retailrocket | retailrocket-sample | diginetica | online-retail")
+      ->required()
+      ->check(CLI::IsMember(
+          {"srgnn", "retailrocket", "retailrocket-sample", "diginetica", "online-retail"}));
+  recommend_eval->add_option("--path", recommend.path,
+                             "Data file (directory for srgnn); default: under $MERCATO_DATA_DIR");
+  recommend_eval
+      ->add_option("--models", recommend.models,
+                   "Comma-separated: pop, iknn, sr, sknn, vsknn, stan, vstan, gru4rec")
+      ->capture_default_str();
+  recommend_eval->add_option("--blend", recommend.blend,
+                             "Also evaluate a blend, e.g. vstan:1,gru4rec:0.5");
+  recommend_eval->add_flag("--tune", recommend.tune,
+                           "Search session-kNN parameters on a validation split of each fold");
+  recommend_eval->add_option("--cutoffs", recommend.cutoffs, "List lengths k")
+      ->capture_default_str();
+  recommend_eval
+      ->add_option("--slices", recommend.slices,
+                   "Sliding time windows (session-rec; RetailRocket: 5); 0 = one split")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
+  recommend_eval->add_option("--train-days", recommend.train_days, "Training days per slice")
+      ->check(CLI::Range(1, 3650))
+      ->capture_default_str();
+  recommend_eval->add_option("--test-days", recommend.test_days, "Test days (per slice)")
+      ->check(CLI::Range(1, 3650))
+      ->capture_default_str();
+  recommend_eval->add_option("--threads", recommend.threads, "Evaluation threads")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  recommend_eval
+      ->add_option("--gru-minutes", recommend.gru_minutes, "gru4rec: training time budget per fold")
+      ->check(CLI::Range(0.01, 1440.0))
+      ->capture_default_str();
+  recommend_eval->add_option("--gru-epochs", recommend.gru_epochs, "gru4rec: epochs at most")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  recommend_eval->add_flag("--json", recommend.json, "One JSON object per fold and model");
+  recommend_eval->add_flag("!--no-progress", recommend.progress, "No progress bar");
+
   CLI11_PARSE(app, argc, argv);
+  if (recommend_eval->parsed()) return RunRecommendEval(recommend);
   if (serve_cmd->parsed()) return RunServe(serve);
   if (import_cmd->parsed()) return RunImport(import);
   if (generate_cmd->parsed()) {

@@ -7,6 +7,7 @@ namespace mercato::recommend {
 Result<SessionKnnOptions> SessionKnnPreset(std::string_view name) {
   SessionKnnOptions o;
   o.name = std::string(name);
+  o.remind = true;  // repeat views are common next items (session-rec's STAN and VSTAN default)
   if (name == "sknn") {
     o.k = 100;
     o.sample_size = 500;
@@ -34,7 +35,6 @@ Result<SessionKnnOptions> SessionKnnPreset(std::string_view name) {
     o.match_decay = MatchDecay::kExponential;
     o.ipw = 0.25;
     o.idf_weight = 1;
-    o.remind = true;
   } else {
     return Status::InvalidArgument("unknown session-kNN variant \"" + std::string(name) +
                                    "\" (expected sknn, vsknn, stan or vstan)");
