@@ -381,3 +381,13 @@ if [ -x "$SEGMENT_BENCH" ]; then
   echo
   timeout 1800 "$SEGMENT_BENCH" --customers 1000000 --samples 300 || log "segment benchmark failed"
 fi
+
+# Next-item prediction latency per model on the SR-GNN Diginetica split (bench/recommend_bench.cc),
+# about a minute; skipped when the data set is not there.
+RECOMMEND_BENCH="$BUILD_DIR/bench/mercato_recommend_bench"
+if [ -x "$RECOMMEND_BENCH" ] && [ -d "${MERCATO_DATA_DIR:-../shared/data}/diginetica_srgnn_split" ]; then
+  log "recommendations (load $(load_average), compilers $(compilers_running))"
+  echo
+  timeout 1800 "$RECOMMEND_BENCH" --data-dir "${MERCATO_DATA_DIR:-../shared/data}" \
+    --commit "$RUN_COMMIT" || log "recommendation benchmark failed"
+fi
