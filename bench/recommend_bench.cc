@@ -48,7 +48,8 @@ Latency Measure(const recommend::SessionModel& model, const Fold& fold, std::siz
   }
   std::sort(micros.begin(), micros.end());
   auto at = [&micros](double q) {
-    return micros[std::min(micros.size() - 1, static_cast<std::size_t>(q * micros.size()))];
+    return micros[std::min(micros.size() - 1,
+                           static_cast<std::size_t>(q * static_cast<double>(micros.size())))];
   };
   return {at(0.5), at(0.9), at(0.99), at(0.999), micros.back()};
 }
