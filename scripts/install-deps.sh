@@ -14,6 +14,8 @@ PACKAGES=(
   libnlopt-dev
   # KD-tree radius searches of DBSCAN (src/analytics/clustering/dbscan.cc), header only
   libnanoflann-dev
+  # the GRU4Rec trainer plugin (src/recommend/neural/), the only code that links libtorch
+  libtorch-dev
   # tests and benchmarks; python3-sklearn is the clustering comparator (tests/tools/, bench/)
   libgtest-dev libgmock-dev libbenchmark-dev python3 curl python3-sklearn
   # fuzz targets (docs/fuzzing.md): clang 14 and its libFuzzer runtime (libclang_rt.fuzzer)

@@ -136,8 +136,11 @@ struct RecommendEvalOptions {
   std::string dataset;  // srgnn, retailrocket, retailrocket-sample, diginetica, online-retail
   std::string path;     // file (directory for srgnn); default under $MERCATO_DATA_DIR
   std::string models = "pop,iknn,sr,sknn,vsknn,stan,vstan";
-  std::string blend;  // "MODEL:WEIGHT,...": also evaluate this blend
+  std::vector<std::string> blends;  // "MODEL:WEIGHT,...": also evaluate these blends
   bool tune = false;  // session-kNN parameters searched on a validation split of each fold
+  // Evaluate on the validation split of each fold's training data instead of its test data (to
+  // choose settings, such as blend weights, without looking at test data).
+  bool on_validation = false;
   std::string cutoffs = "1,5,10,20";
   int slices = 0;  // 0: one split of the last test_days; else session-rec sliding windows
   int train_days = 25;

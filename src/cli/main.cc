@@ -273,10 +273,14 @@ int main(int argc, char** argv) {
       ->add_option("--models", recommend.models,
                    "Comma-separated: pop, iknn, sr, sknn, vsknn, stan, vstan, gru4rec")
       ->capture_default_str();
-  recommend_eval->add_option("--blend", recommend.blend,
-                             "Also evaluate a blend, e.g. vstan:1,gru4rec:0.5");
+  recommend_eval->add_option("--blend", recommend.blends,
+                             "Also evaluate a blend, e.g. vstan:1,gru4rec:0.5 (repeatable; members "
+                             "are trained once per fold)");
   recommend_eval->add_flag("--tune", recommend.tune,
                            "Search session-kNN parameters on a validation split of each fold");
+  recommend_eval->add_flag(
+      "--on-validation", recommend.on_validation,
+      "Evaluate on the newest tenth of each fold's training data instead of its test data");
   recommend_eval->add_option("--cutoffs", recommend.cutoffs, "List lengths k")
       ->capture_default_str();
   recommend_eval

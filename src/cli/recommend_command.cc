@@ -130,6 +130,19 @@ Result<std::vector<Fold>> LoadFolds(const RecommendEvalOptions& options) {
   return LastDaysFold(log, options.test_days);
 }
 
+// Replaces each fold's test data by the validation split of its training data.
+Status UseValidation(std::vector<Fold>& folds) {
+  for (Fold& fold : folds) {
+    auto split = recommend::SplitForValidation(fold.train, 0.1);
+    if (!split.ok()) return split.status();
+    fold.label += " (validation)";
+    fold.train = std::move(split.value().train);
+    fold.replay = std::move(split.value().validation);
+    fold.cases.clear();
+  }
+  return Status::Ok();
+}
+
 std::vector<std::string> SplitList(const std::string& text) {
   std::vector<std::string> parts;
   std::stringstream in(text);
@@ -137,6 +150,29 @@ std::vector<std::string> SplitList(const std::string& text) {
     if (!part.empty()) parts.push_back(part);
   }
   return parts;
+}
+
+// "MODEL:WEIGHT,...".
+Result<recommend::ModelSpec> Blend(const std::string& text,
+                                   const recommend::BuiltInOptions& built_in,
+                                   const RecommendEvalOptions& options) {
+  std::vector<recommend::ModelSpec> members;
+  std::vector<double> weights;
+  for (const std::string& part : SplitList(text)) {
+    const std::size_t colon = part.find(':');
+    char* end = nullptr;
+    const double weight =
+        colon == std::string::npos ? 1.0 : std::strtod(part.c_str() + colon + 1, &end);
+    if (colon != std::string::npos &&
+        (end == nullptr || *end != '\0' || end == part.c_str() + colon + 1)) {
+      return Status::InvalidArgument("--blend wants MODEL:WEIGHT,..., got '" + part + "'");
+    }
+    auto spec = ModelByName(part.substr(0, colon), built_in, options);
+    if (!spec.ok()) return spec.status();
+    members.push_back(std::move(spec).value());
+    weights.push_back(weight);
+  }
+  return recommend::BlendModel("blend(" + text + ")", std::move(members), std::move(weights));
 }
 
 Result<std::vector<recommend::ModelSpec>> Models(const RecommendEvalOptions& options) {
@@ -149,24 +185,10 @@ Result<std::vector<recommend::ModelSpec>> Models(const RecommendEvalOptions& opt
     if (!spec.ok()) return spec.status();
     specs.push_back(std::move(spec).value());
   }
-  if (!options.blend.empty()) {
-    std::vector<recommend::ModelSpec> members;
-    std::vector<double> weights;
-    for (const std::string& part : SplitList(options.blend)) {
-      const std::size_t colon = part.find(':');
-      char* end = nullptr;
-      const double weight =
-          colon == std::string::npos ? 1.0 : std::strtod(part.c_str() + colon + 1, &end);
-      if (colon != std::string::npos && (end == nullptr || *end != '\0')) {
-        return Status::InvalidArgument("--blend wants MODEL:WEIGHT,..., got '" + part + "'");
-      }
-      auto spec = ModelByName(part.substr(0, colon), built_in, options);
-      if (!spec.ok()) return spec.status();
-      members.push_back(std::move(spec).value());
-      weights.push_back(weight);
-    }
-    specs.push_back(recommend::BlendModel("blend(" + options.blend + ")", std::move(members),
-                                          std::move(weights)));
+  for (const std::string& blend : options.blends) {
+    auto spec = Blend(blend, built_in, options);
+    if (!spec.ok()) return spec.status();
+    specs.push_back(std::move(spec).value());
   }
   if (specs.empty()) return Status::InvalidArgument("no models given (--models)");
   return specs;
@@ -227,6 +249,9 @@ int RunRecommendEval(const RecommendEvalOptions& options) {
   if (evaluation.cutoffs.empty()) return Fail(Status::InvalidArgument("--cutoffs is empty"));
   auto folds = LoadFolds(options);
   if (!folds.ok()) return Fail(folds.status());
+  if (options.on_validation) {
+    if (Status s = UseValidation(folds.value()); !s.ok()) return Fail(s);
+  }
   ProgressBar bar(stderr, options.progress, ProgressUnit{"k cases", 1e3});
   evaluation.progress = [&bar](std::size_t done, std::size_t total) { bar.Update(done, total); };
   auto rows = recommend::RunExperiment(
@@ -239,7 +264,8 @@ int RunRecommendEval(const RecommendEvalOptions& options) {
   if (options.json) {
     for (const auto& row : means) std::printf("%s\n", RowJson(row, options.dataset).c_str());
   } else {
-    std::printf("%s: %zu fold(s)\n", options.dataset.c_str(), folds.value().size());
+    std::printf("%s: %zu fold(s)%s\n", options.dataset.c_str(), folds.value().size(),
+                options.on_validation ? ", validation splits of the training data" : "");
     PrintTable(means, *std::max_element(evaluation.cutoffs.begin(), evaluation.cutoffs.end()));
   }
   return 0;

@@ -27,20 +27,6 @@ Result<std::unique_ptr<Hybrid>> Hybrid::Build(std::string name, std::vector<Memb
   return hybrid;
 }
 
-Result<std::unique_ptr<Hybrid>> Hybrid::Own(std::string name,
-                                            std::vector<std::unique_ptr<SessionModel>> models,
-                                            const std::vector<double>& weights, std::size_t depth) {
-  if (models.size() != weights.size()) {
-    return Status::InvalidArgument("a blend needs one weight per model");
-  }
-  std::vector<Member> members;
-  for (std::size_t i = 0; i < models.size(); ++i) members.push_back({models[i].get(), weights[i]});
-  auto hybrid = Build(std::move(name), std::move(members), depth);
-  if (!hybrid.ok()) return hybrid.status();
-  hybrid.value()->owned_ = std::move(models);
-  return hybrid;
-}
-
 void Hybrid::Recommend(const SessionQuery& query, std::size_t n,
                        std::vector<ScoredItem>& out) const {
   thread_local std::vector<ScoredItem> part;

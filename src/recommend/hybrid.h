@@ -23,11 +23,6 @@ class Hybrid final : public SessionModel {
   // Weights must be finite and >= 0 with a positive sum; depth >= 1.
   static Result<std::unique_ptr<Hybrid>> Build(std::string name, std::vector<Member> members,
                                                std::size_t depth = 100);
-  // The same over models the blend owns: weights[i] belongs to models[i].
-  static Result<std::unique_ptr<Hybrid>> Own(std::string name,
-                                             std::vector<std::unique_ptr<SessionModel>> models,
-                                             const std::vector<double>& weights,
-                                             std::size_t depth = 100);
   std::string_view name() const override { return name_; }
   void Recommend(const SessionQuery& query, std::size_t n,
                  std::vector<ScoredItem>& out) const override;
@@ -35,7 +30,6 @@ class Hybrid final : public SessionModel {
  private:
   std::string name_;
   std::vector<Member> members_;
-  std::vector<std::unique_ptr<SessionModel>> owned_;
   std::size_t depth_ = 100;
 };
 

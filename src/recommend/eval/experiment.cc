@@ -64,42 +64,75 @@ Result<ModelSpec> BuiltInModel(std::string_view name, const BuiltInOptions& opti
 
 ModelSpec BlendModel(std::string name, std::vector<ModelSpec> members,
                      std::vector<double> weights) {
-  std::string label = name;
-  return ModelSpec{
-      std::move(label),
-      [name = std::move(name), members = std::move(members),
-       weights = std::move(weights)](const Fold& fold) -> Result<std::unique_ptr<SessionModel>> {
-        std::vector<std::unique_ptr<SessionModel>> built;
-        for (const ModelSpec& member : members) {
-          auto model = member.build(fold);
-          if (!model.ok()) return model.status();
-          built.push_back(std::move(model).value());
-        }
-        return Upcast(Hybrid::Own(name, std::move(built), weights));
-      }};
+  ModelSpec spec;
+  spec.name = std::move(name);
+  spec.members = std::move(members);
+  spec.weights = std::move(weights);
+  return spec;
 }
+
+namespace {
+
+// The models of one fold by name, each trained on first use.
+class FoldModels {
+ public:
+  explicit FoldModels(const Fold& fold) : fold_(fold) {}
+
+  // The model of `spec`; `train_seconds` gets the time spent training it now (0 when cached).
+  Result<const SessionModel*> Get(const ModelSpec& spec, double& train_seconds) {
+    train_seconds = 0;
+    for (const auto& [name, model] : built_) {
+      if (name == spec.name) return model.get();
+    }
+    const auto started = std::chrono::steady_clock::now();
+    Result<std::unique_ptr<SessionModel>> model =
+        spec.members.empty() ? spec.build(fold_) : Blend(spec, train_seconds);
+    if (!model.ok()) {
+      if (!spec.members.empty()) return model.status();  // already names the member
+      return Status(model.status().code(),
+                    spec.name + " on " + fold_.label + ": " + model.status().message());
+    }
+    if (spec.members.empty()) train_seconds = SecondsSince(started);
+    built_.emplace_back(spec.name, std::move(model).value());
+    return built_.back().second.get();
+  }
+
+ private:
+  Result<std::unique_ptr<SessionModel>> Blend(const ModelSpec& spec, double& train_seconds) {
+    std::vector<Hybrid::Member> members;
+    for (std::size_t i = 0; i < spec.members.size(); ++i) {
+      double seconds = 0;
+      auto member = Get(spec.members[i], seconds);
+      if (!member.ok()) return member.status();
+      train_seconds += seconds;
+      members.push_back({member.value(), i < spec.weights.size() ? spec.weights[i] : 0.0});
+    }
+    return Upcast(Hybrid::Build(spec.name, std::move(members)));
+  }
+
+  const Fold& fold_;
+  std::vector<std::pair<std::string, std::unique_ptr<SessionModel>>> built_;
+};
+
+}  // namespace
 
 Result<std::vector<ExperimentRow>> RunExperiment(
     std::span<const Fold> folds, std::span<const ModelSpec> models,
     const EvaluationOptions& evaluation, const std::function<void(const ExperimentRow&)>& on_row) {
   std::vector<ExperimentRow> rows;
-  for (const ModelSpec& spec : models) {
-    for (const Fold& fold : folds) {
-      const auto started = std::chrono::steady_clock::now();
-      auto model = spec.build(fold);
-      if (!model.ok()) {
-        return Status(model.status().code(),
-                      spec.name + " on " + fold.label + ": " + model.status().message());
-      }
-      ExperimentRow row{spec.name, fold.label, {}, SecondsSince(started), 0};
-      const std::vector<std::uint64_t> popularity = ItemPopularity(fold.train);
-      EvaluationOptions options = evaluation;
-      options.now = fold.now;
+  for (const Fold& fold : folds) {
+    FoldModels built(fold);
+    const std::vector<std::uint64_t> popularity = ItemPopularity(fold.train);
+    EvaluationOptions options = evaluation;
+    options.now = fold.now;
+    for (const ModelSpec& spec : models) {
+      double train_seconds = 0;
+      auto model = built.Get(spec, train_seconds);
+      if (!model.ok()) return model.status();
       const EvaluationReport report =
           fold.cases.empty() ? EvaluateReplay(*model.value(), fold.replay, popularity, options)
                              : EvaluateCases(*model.value(), fold.cases, popularity, options);
-      row.metrics = report.metrics;
-      row.eval_seconds = report.seconds;
+      ExperimentRow row{spec.name, fold.label, report.metrics, train_seconds, report.seconds};
       if (on_row) on_row(row);
       rows.push_back(std::move(row));
     }

@@ -29,9 +29,13 @@ struct Fold {
 
 using ModelFactory = std::function<Result<std::unique_ptr<SessionModel>>(const Fold& fold)>;
 
+// A model to evaluate: trained by `build`, or, for a blend, made of other specs' models of the
+// same fold (trained once, shared by every blend that names them).
 struct ModelSpec {
   std::string name;
   ModelFactory build;
+  std::vector<ModelSpec> members;  // blend only
+  std::vector<double> weights;     // blend only, one per member
 };
 
 struct BuiltInOptions {
@@ -53,8 +57,9 @@ struct ExperimentRow {
   double train_seconds = 0, eval_seconds = 0;
 };
 
-// Trains and evaluates every model on every fold; stops at the first model that fails to build.
-// `on_row` is called after each (model, fold).
+// Trains and evaluates every model on every fold, fold by fold; a model named by several specs or
+// blends is trained once per fold. Stops at the first model that fails to build. `on_row` is
+// called after each (model, fold); rows come out in fold order, then spec order.
 Result<std::vector<ExperimentRow>> RunExperiment(
     std::span<const Fold> folds, std::span<const ModelSpec> models,
     const EvaluationOptions& evaluation,
