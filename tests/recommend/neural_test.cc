@@ -43,6 +43,7 @@ Gru4RecOptions SmallOptions(Gru4RecLoss loss) {
   options.learning_rate = 0.1f;
   options.loss = loss;
   options.negative_samples = 8;
+  options.dropout_embedding = 0.0f;
   options.dropout_hidden = 0.0f;
   options.seed = 7;
   return options;
@@ -82,6 +83,20 @@ TEST_P(Gru4RecLossTest, LearnsTheSuccessorOfEveryItem) {
 INSTANTIATE_TEST_SUITE_P(Losses, Gru4RecLossTest,
                          ::testing::Values(Gru4RecLoss::kFullSoftmax, Gru4RecLoss::kSampledSoftmax,
                                            Gru4RecLoss::kBprMax));
+
+TEST(Gru4RecTest, LearnsWithShapesLargeEnoughForOneDnn) {
+  // The products here exceed the trainer's threshold for oneDNN's inner product, which the
+  // small shapes above (reference BLAS) do not reach.
+  Gru4RecOptions options = SmallOptions(Gru4RecLoss::kSampledSoftmax);
+  options.hidden_size = 64;
+  options.batch_size = 32;
+  options.negative_samples = 64;
+  options.epochs = 10;
+  options.learning_rate = 0.05f;
+  auto model = Gru4Rec::Train(SuccessorCorpus(400, 9), options);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_EQ(CorrectSuccessors(TopOnePerItem(**model)), kItems);
+}
 
 TEST(Gru4RecTest, AnUntrainedModelDoesNotKnowThePattern) {
   // The same network after a negligible amount of learning: the successor check above is not
