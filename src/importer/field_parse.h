@@ -7,12 +7,12 @@
 #include <optional>
 #include <string_view>
 
+#include "core/number_parse.h"
+
 namespace mercato::importer {
 
-std::string_view TrimSpaces(std::string_view text);
-
-// A base-10 integer with an optional leading '-' or '+'.
-std::optional<int64_t> ParseInt64(std::string_view text);
+using ::mercato::ParseInt64;  // core/number_parse.h
+using ::mercato::TrimSpaces;
 
 // A decimal "[-+]digits[.digits]" or "[-+].digits" (no exponent) as an exact number of millionths;
 // digits after the sixth decimal are rounded half away from zero. Rejects magnitudes >= 10^12.

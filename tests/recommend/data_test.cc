@@ -66,6 +66,7 @@ TEST(ParseInt64Test, WholeTextOnly) {
   EXPECT_EQ(ParseInt64(" -42 "), -42);
   EXPECT_EQ(ParseInt64("+7"), 7);
   EXPECT_FALSE(ParseInt64("12abc").has_value());
+  EXPECT_FALSE(ParseInt64("+-5").has_value());
   EXPECT_FALSE(ParseInt64("").has_value());
 }
 

@@ -79,6 +79,33 @@ TEST(RecommendCli, SlicedWindowsAreAveraged) {
   EXPECT_EQ(Means(output).size(), 1U);
 }
 
+TEST(RecommendCli, ValidationSplitsReplaceTheTestData) {
+  REQUIRE_DATA_FILE(file, "diginetica_sample/sample_train-item-views.csv");
+  const std::string args =
+      "--dataset diginetica --path " + Quote(file.string()) + " --models pop --cutoffs 20 --json";
+  const std::string test = Eval(args);
+  const std::string validation = Eval(args + " --on-validation");
+  ASSERT_NE(validation.find("exit=0"), std::string::npos) << validation;
+  EXPECT_NE(validation.find("(validation)"), std::string::npos) << validation;
+  EXPECT_EQ(test.find("(validation)"), std::string::npos) << test;
+  // The newest tenth of the training sessions is not the test data.
+  EXPECT_NE(Means(validation).at("pop").at("events"), Means(test).at("pop").at("events"));
+}
+
+TEST(RecommendCli, Gru4RecTrainsThroughTheTorchPlugin) {
+  REQUIRE_DATA_FILE(file, "diginetica_sample/sample_train-item-views.csv");
+  const std::string output = Eval("--dataset diginetica --path " + Quote(file.string()) +
+                                  " --models gru4rec --gru-epochs 2 --cutoffs 20 --json"
+                                  // One torch thread: LeakSanitizer's exit-time scan crashes on
+                                  // the idle threads of a larger OpenMP pool (ASan build).
+                                  " --threads 1");
+  ASSERT_NE(output.find("exit=0"), std::string::npos) << output;
+  const auto means = Means(output);
+  ASSERT_EQ(means.count("gru4rec"), 1U) << output;
+  EXPECT_GT(means.at("gru4rec").at("events").to_number<std::uint64_t>(), 50U);
+  EXPECT_GT(At(means.at("gru4rec"), 20, "hit_rate"), 0.0);
+}
+
 TEST(RecommendCli, BadInputIsNamed) {
   EXPECT_NE(Eval("--dataset nosuch").find("exit=1"), std::string::npos);  // not a data set
   std::string output = Eval("--dataset diginetica --path /nonexistent/views.csv");

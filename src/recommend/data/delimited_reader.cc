@@ -1,17 +1,9 @@
 #include "recommend/data/delimited_reader.h"
 
-#include <charconv>
-
 namespace mercato::recommend::data {
 namespace {
 
 constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
-
-std::string_view TrimSpaces(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  return text;
-}
 
 // Reads the quoted field starting at line[pos] == '"'; advances pos past the closing quote.
 bool ReadQuoted(std::string_view line, std::size_t& pos, std::string& field) {
@@ -52,15 +44,6 @@ bool SplitFields(std::string_view line, char delimiter, std::vector<std::string>
     if (pos >= line.size()) return true;
     ++pos;  // the delimiter; a trailing one yields a last empty field
   }
-}
-
-std::optional<std::int64_t> ParseInt64(std::string_view text) {
-  text = TrimSpaces(text);
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  std::int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
 }
 
 Status NotAnInteger(std::string_view what, std::string_view text) {

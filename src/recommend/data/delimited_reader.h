@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/number_parse.h"  // ParseInt64 for row handlers
 #include "core/status.h"
 
 namespace mercato::recommend::data {
@@ -44,9 +45,6 @@ Status ReadDelimited(std::istream& in, const DelimitedFormat& format, const RowH
 // line: a doubled quote inside stands for one); a quote inside an unquoted field is literal.
 // False on text after a closing quote or an unclosed quote.
 bool SplitFields(std::string_view line, char delimiter, std::vector<std::string>& fields);
-
-// A base-10 integer with an optional sign, the whole text (surrounding spaces allowed).
-std::optional<std::int64_t> ParseInt64(std::string_view text);
 
 // InvalidArgument "<what>: '<text>' is not an integer" for handlers.
 Status NotAnInteger(std::string_view what, std::string_view text);
