@@ -11,12 +11,15 @@ import sys
 LAYERS = {
     "core": 0,
     "event": 1, "storage": 1,
+    "weather": 1,  # weather context for recommendations (external HTTP provider, cache)
     "privacy": 2,  # below everything that holds personal data, so all of it can use the vault
     "generator": 3, "importer": 3, "profile": 3,
+    "catalog": 3,  # the product catalog: items from the API, CSV imports and events
     "analytics": 4, "recommend": 4,
     "content": 5, "journey": 5, "channel": 5,
     "segment": 5,  # stored segments and incremental membership over profiles and rules
     "scoring": 5,  # model runs over stored customers (RFM, clusters, cohorts, predictions)
+    "recserve": 5,  # recommendation training from stored events, model versions, serving
     "pipeline": 6,
     "server": 7,
     "cli": 8,  # the composition root

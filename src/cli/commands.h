@@ -39,6 +39,9 @@ struct ServeOptions {
   // PEM files; both set = HTTPS only.
   std::string tls_cert, tls_key;
   bool profiles = true;  // run the profile consumer
+  // Weather for recommendation context: "none", "fixed:<condition>:<celsius>" or
+  // "open-meteo:<base url>" (weather/make_provider.h).
+  std::string weather = "none";
   PrivacyFlags privacy;
 };
 int RunServe(const ServeOptions& options);
@@ -152,5 +155,31 @@ struct RecommendEvalOptions {
   int gru_epochs = 10;
 };
 int RunRecommendEval(const RecommendEvalOptions& options);
+
+// `mercato recommend train`: trains the shop's recommendation models from a data directory's
+// stored events and stores them as the new current version (docs/recommendations.md,
+// "Serving"). No server may run on the directory meanwhile.
+struct RecommendTrainOptions {
+  std::string data_dir = "mercato-data";
+  bool neural = false;  // also train GRU4Rec (minutes)
+  int gru_epochs = 10;
+  double gru_minutes = 20;  // per GRU4Rec training (it is trained twice)
+  double validation = 0.1;  // newest share of sessions held out to choose the default
+  std::size_t threads = 2;
+  bool json = false;  // print the version record as JSON
+  PrivacyFlags privacy;
+};
+int RunRecommendTrain(const RecommendTrainOptions& options);
+
+// `mercato catalog import --file F.csv` (catalog/catalog_csv.h: every row or none) and
+// `mercato catalog get ID` over a stopped node's data directory.
+struct CatalogOptions {
+  std::string data_dir = "mercato-data";
+  std::string action;  // "import" or "get"
+  std::string file;    // import
+  std::string id;      // get
+  PrivacyFlags privacy;
+};
+int RunCatalog(const CatalogOptions& options);
 
 }  // namespace mercato::cli

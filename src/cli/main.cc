@@ -99,6 +99,11 @@ int main(int argc, char** argv) {
   tls_cert->needs(tls_key);
   tls_key->needs(tls_cert);
   serve_cmd->add_flag("!--no-profiles", serve.profiles, "Do not run the profile consumer");
+  serve_cmd
+      ->add_option("--weather", serve.weather,
+                   "Weather for recommendation context: none, fixed:<condition>:<celsius> or "
+                   "open-meteo:<base url>")
+      ->capture_default_str();
   AddPrivacyFlags(serve_cmd, serve.privacy, true);
 
   ImportOptions import;
@@ -307,8 +312,56 @@ int main(int argc, char** argv) {
   recommend_eval->add_flag("--json", recommend.json, "One JSON object per fold and model");
   recommend_eval->add_flag("!--no-progress", recommend.progress, "No progress bar");
 
+  RecommendTrainOptions recommend_train_options;
+  auto* recommend_train = recommend_cmd->add_subcommand(
+      "train", "Train the shop's models from the stored events and make them current");
+  recommend_train->add_option("--data-dir", recommend_train_options.data_dir, "RocksDB directory")
+      ->capture_default_str();
+  recommend_train->add_flag("--neural", recommend_train_options.neural,
+                            "Also train GRU4Rec (needs the trainer plugin; minutes)");
+  recommend_train
+      ->add_option("--gru-epochs", recommend_train_options.gru_epochs, "gru4rec: epochs at most")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  recommend_train
+      ->add_option("--gru-minutes", recommend_train_options.gru_minutes,
+                   "gru4rec: time budget per training")
+      ->check(CLI::Range(0.01, 1440.0))
+      ->capture_default_str();
+  recommend_train
+      ->add_option("--validation", recommend_train_options.validation,
+                   "Newest share of sessions held out to choose the default strategy")
+      ->check(CLI::Range(0.0, 0.5))
+      ->capture_default_str();
+  recommend_train->add_option("--threads", recommend_train_options.threads, "Evaluation threads")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  recommend_train->add_flag("--json", recommend_train_options.json,
+                            "Print the stored version's record as JSON");
+  AddPrivacyFlags(recommend_train, recommend_train_options.privacy, false);
+
+  CatalogOptions catalog_options;
+  auto* catalog_cmd = app.add_subcommand("catalog", "The product catalog (docs/api.md, Catalog)");
+  catalog_cmd->require_subcommand(1);
+  auto* catalog_import =
+      catalog_cmd->add_subcommand("import", "Import items from a CSV file (all rows or none)");
+  catalog_import->add_option("--file", catalog_options.file, "CSV file with a header row")
+      ->required();
+  auto* catalog_get = catalog_cmd->add_subcommand("get", "Print one item as JSON");
+  catalog_get->add_option("id", catalog_options.id, "Item id")->required();
+  for (auto* command : {catalog_import, catalog_get}) {
+    command->add_option("--data-dir", catalog_options.data_dir, "RocksDB directory")
+        ->capture_default_str();
+    AddPrivacyFlags(command, catalog_options.privacy, false);
+  }
+
   CLI11_PARSE(app, argc, argv);
+  if (catalog_import->parsed() || catalog_get->parsed()) {
+    catalog_options.action = catalog_import->parsed() ? "import" : "get";
+    return RunCatalog(catalog_options);
+  }
   if (recommend_eval->parsed()) return RunRecommendEval(recommend);
+  if (recommend_train->parsed()) return RunRecommendTrain(recommend_train_options);
   if (serve_cmd->parsed()) return RunServe(serve);
   if (import_cmd->parsed()) return RunImport(import);
   if (generate_cmd->parsed()) {

@@ -8,21 +8,25 @@
 #include <optional>
 #include <thread>
 
+#include "catalog/catalog_store.h"
 #include "cli/commands.h"
 #include "cli/node.h"
 #include "core/logging.h"
 #include "pipeline/consumer_runner.h"
 #include "pipeline/erasure_service.h"
+#include "pipeline/recommend_participant.h"
 #include "pipeline/segment_participant.h"
 #include "privacy/audit_log.h"
 #include "profile/profile_builder.h"
 #include "profile/profile_store.h"
+#include "recserve/recommender.h"
 #include "scoring/runs.h"
 #include "segment/segment_engine.h"
 #include "server/api.h"
 #include "server/gateway.h"
 #include "server/http_server.h"
 #include "server/key_store.h"
+#include "weather/make_provider.h"
 
 namespace mercato::cli {
 namespace {
@@ -182,6 +186,16 @@ int RunServe(const ServeOptions& options) {
   RegisterKeyRoutes(router, **key_store, keys, clock);
   scoring::RunService model_runs(*node->store, clock);
   RegisterAnalyticsRoutes(router, AnalyticsRouteDeps{model_runs, profiles, audit->get()});
+  catalog::CatalogStore catalog(*node->store, clock);
+  RegisterCatalogRoutes(router, catalog);
+  auto weather = MakeWeatherProvider(options.weather, clock);
+  if (!weather.ok()) return Fail(weather.status());
+  recserve::RecommendService recommendations(*node->store, profiles, &catalog, weather->get(),
+                                             clock);
+  if (Status status = recommendations.Start(); !status.ok()) return Fail(status);
+  RegisterRecommendationRoutes(router, recommendations);
+  RecommendErasureParticipant recommend_erasure(recommendations);
+  erasure.AddParticipant(&recommend_erasure);
   std::atomic<bool> ready{false};
   RegisterOpsRoutes(router, metrics, [&ready] { return ready.load(); });
 
@@ -247,7 +261,8 @@ int RunServe(const ServeOptions& options) {
   server.StopAccepting();
   node->log->Stop();
   server.Stop(/*drain_ms=*/2000);
-  model_runs.Stop();  // waits for a run in progress
+  model_runs.Stop();       // waits for a run in progress
+  recommendations.Stop();  // waits for a training in progress
   erasure.Stop();
   profile_runner.Stop();
   segment_runner.Stop();

@@ -26,6 +26,14 @@ namespace scoring {
 class RunService;
 }
 
+namespace recserve {
+class RecommendService;
+}
+
+namespace catalog {
+class CatalogStore;
+}
+
 // POST /v1/track, /v1/identify, /v1/page, /v1/screen, /v1/group, /v1/alias, /v1/batch (and /v1/t,
 // /v1/i, /v1/p, /v1/s, /v1/g, /v1/a, /v1/b aliases some SDKs use). Write scope, ingest class.
 // Each stored event gets the write key's source as its top-level "source", then goes through
@@ -73,6 +81,20 @@ struct AnalyticsRouteDeps {
   AuditLog* audit = nullptr;  // may be null
 };
 void RegisterAnalyticsRoutes(Router& router, const AnalyticsRouteDeps& deps);
+
+// The product catalog (docs/api.md, "Catalog"). Admin scope, admin class: PUT /v1/catalog/items
+// ({"items": [...]}, 1..10,000 items, all validated before any is stored) and DELETE
+// /v1/catalog/items/{id}. Read scope, query class: GET /v1/catalog/items (paged) and
+// /v1/catalog/items/{id}.
+void RegisterCatalogRoutes(Router& router, catalog::CatalogStore& catalog);
+
+// Recommendations (docs/recommendations.md, "Serving"; docs/api.md). Read scope, query class:
+// GET /v1/recommendations/{customer} (the customer's live session; parameters n, strategy,
+// exclude, exclude_items, device, country, lat, lon, weather), POST /v1/recommendations/session
+// (an explicit item sequence) and GET /v1/models/recommendations (the current version, the
+// training state and the stored versions). Admin scope, admin class: POST
+// /v1/models/recommendations (202; trains on a background thread; 409 while one runs).
+void RegisterRecommendationRoutes(Router& router, recserve::RecommendService& service);
 
 // GET /healthz (process up), /readyz (`ready` returns true), /metrics (Prometheus text), / (index
 // of the router's routes). Public, ops class.

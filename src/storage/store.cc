@@ -4,6 +4,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "core/big_endian.h"
@@ -11,8 +12,9 @@
 namespace mercato {
 namespace {
 
-constexpr const char* kCfNames[] = {"default",  "log",  "dedupe", "events",   "identities",
-                                    "profiles", "meta", "keys",   "segments", "models"};
+constexpr const char* kCfNames[] = {"default",    "log",      "dedupe", "events",
+                                    "identities", "profiles", "meta",   "keys",
+                                    "segments",   "models",   "catalog"};
 static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
 
 // Drops dedupe entries whose received_at (first 8 bytes of the value) is older than the window,
@@ -106,8 +108,21 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
 
   store->dedupe_filter_ =
       std::make_shared<DedupeExpiryFactory>(*options.clock, options.dedupe_window_us);
+  // A read-only open cannot create column families: those a directory written by an older version
+  // lacks are left out and read as empty (their handles alias the default family, which nothing
+  // writes).
+  std::vector<std::string> existing;
+  if (options.read_only) {
+    rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing);
+    if (!listed.ok()) return FromRocks(listed, "opening " + options.path);
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  std::vector<int> families;  // the Cf of each descriptor
   for (int k = 0; k < static_cast<int>(Cf::kCount); ++k) {
+    if (options.read_only &&
+        std::find(existing.begin(), existing.end(), kCfNames[k]) == existing.end()) {
+      continue;
+    }
     rocksdb::ColumnFamilyOptions cf_options = base;
     if (k == static_cast<int>(Cf::kDedupe)) {
       cf_options.compaction_filter_factory = store->dedupe_filter_;
@@ -134,6 +149,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
       cf_options.periodic_compaction_seconds = options.retention_compaction_seconds;
     }
     descriptors.emplace_back(kCfNames[k], cf_options);
+    families.push_back(k);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
@@ -143,14 +159,22 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
           : rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
   if (!status.ok()) return FromRocks(status, "opening " + options.path);
   store->db_.reset(raw);
-  for (size_t k = 0; k < handles.size(); ++k) store->handles_[k] = handles[k];
+  for (size_t k = 0; k < handles.size(); ++k) store->handles_[families[k]] = handles[k];
+  auto* default_family = store->handles_[static_cast<int>(Cf::kDefault)];
+  for (auto*& handle : store->handles_) {
+    if (handle == nullptr) handle = default_family;
+  }
   return store;
 }
 
 Store::~Store() {
   if (!db_) return;
-  for (auto* handle : handles_) {
-    if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  for (size_t k = 0; k < handles_.size(); ++k) {
+    // A family missing from a read-only open aliases the default family's handle: destroy it once.
+    const bool alias = k > 0 && handles_[k] == handles_[static_cast<int>(Cf::kDefault)];
+    if (handles_[k] != nullptr && !alias) {
+      db_->DestroyColumnFamilyHandle(handles_[k]).PermitUncheckedError();
+    }
   }
   db_->Close().PermitUncheckedError();
 }

@@ -1,7 +1,9 @@
 #pragma once
 // Store: the RocksDB database of one node, with one column family per kind of state
-// (docs/formats/keys.md). Opening creates missing column families. Other modules write through
-// Write() so that a state change and its cursor move land in one atomic WriteBatch.
+// (docs/formats/keys.md). Opening creates missing column families; a read-only open cannot, so
+// there a family the directory does not have yet (written by an older version) reads as empty.
+// Other modules write through Write() so that a state change and its cursor move land in one
+// atomic WriteBatch.
 //
 // Thread safety: all methods are safe from any thread (RocksDB is). Fault injection for tests:
 // FailWritesAfter(n) makes the (n+1)-th and later Write() calls fail with IoError.
@@ -32,6 +34,7 @@ enum class Cf : int {
   kKeys,        // per-customer data keys wrapped by the master key (privacy/key_vault.h)
   kSegments,    // segment definitions, memberships, size history, re-check timers (segment/)
   kModels,      // per-customer predictions and model runs (profile/prediction_store.h)
+  kCatalog,     // item id -> catalog item JSON (catalog/)
   kCount
 };
 

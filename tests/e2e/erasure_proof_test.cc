@@ -1,8 +1,8 @@
 // The erasure proof, on the real binary: a customer with a distinctive e-mail, phone and name is
 // ingested over HTTP, becomes visible through the API, is erased through the asynchronous erasure
 // API, and afterwards not one file under the data directory or of the server's output contains any
-// of those strings; its segment membership and entry event are gone; the audit log records the
-// erasure and still verifies.
+// of those strings; its segment membership and entry event are gone, and so are its sessions in
+// the recommendation training data; the audit log records the erasure and still verifies.
 
 #include <gtest/gtest.h>
 
@@ -60,6 +60,32 @@ std::string Batch() {
     {"type":"identify","userId":"proof-other-customer","traits":{"email":"other@example.com"}}]})";
 }
 
+// Two product views in one session of the customer and of the other customer: training data for
+// recommendations.
+std::string Views() {
+  std::string batch = R"({"batch":[)";
+  for (const char* user : {kUserId, "proof-other-customer"}) {
+    for (const char* item : {"proof-sku-1", "proof-sku-2"}) {
+      batch += std::string(R"({"type":"track","userId":")") + user +
+               R"(","event":"Product Viewed","properties":{"product_id":")" + item + R"("}},)";
+    }
+  }
+  batch.back() = ']';
+  return batch + "}";
+}
+
+// Trains recommendations over HTTP and returns the state document once training has ended.
+std::string TrainRecommendations(HttpClient& http) {
+  auto started = http.Post("/v1/models/recommendations", "{}", BasicAuth(kAdmin));
+  EXPECT_EQ(started.status, 202) << started.body;
+  ClientResponse state;
+  EXPECT_TRUE(WaitFor([&] {
+    state = http.Get("/v1/models/recommendations", BasicAuth(kAdmin));
+    return state.status == 200 && state.body.find("\"running\"") == std::string::npos;
+  }));
+  return state.body;
+}
+
 TEST(ErasureProof, NothingOfAnErasedCustomerRemainsInAnyFile) {
   TempDir data;
   TempDir logs;
@@ -78,6 +104,8 @@ TEST(ErasureProof, NothingOfAnErasedCustomerRemainsInAnyFile) {
                 BasicAuth(kAdmin));
   ASSERT_EQ(segment.status, 201) << segment.body;
   auto sent = http.Post("/v1/batch", Batch(), BasicAuth(kWrite));
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  sent = http.Post("/v1/batch", Views(), BasicAuth(kWrite));
   ASSERT_EQ(sent.status, 200) << sent.body;
 
   // Visible through the API (decrypted) once the profile consumer has it.
@@ -98,6 +126,10 @@ TEST(ErasureProof, NothingOfAnErasedCustomerRemainsInAnyFile) {
     return http.Get(std::string("/v1/profiles/") + kUserId + "/events", BasicAuth(kAdmin))
                .body.find("Segment Entered") != std::string::npos;
   }));
+  // Recommendations trained on both customers' sessions.
+  const std::string trained = TrainRecommendations(http);
+  ASSERT_NE(trained.find("\"state\":\"done\""), std::string::npos) << trained;
+  ASSERT_NE(trained.find("\"sessions\":2"), std::string::npos) << trained;
   auto exported = http.Get(std::string("/v1/privacy/export/") + kUserId, BasicAuth(kAdmin));
   ASSERT_EQ(exported.status, 200) << exported.body;
   for (const char* value : {kEmail, kPhone, kName, kStreet}) {
@@ -127,6 +159,14 @@ TEST(ErasureProof, NothingOfAnErasedCustomerRemainsInAnyFile) {
   EXPECT_EQ(members.status, 200);
   EXPECT_EQ(members.body.find(customer_id), std::string::npos) << members.body;
   EXPECT_NE(status.body.find("\"segments\":1"), std::string::npos) << status.body;
+  // Its session left the recommendation data: one rewritten version with the other session only.
+  EXPECT_NE(status.body.find("\"recommendations\":1"), std::string::npos) << status.body;
+  auto models = http.Get("/v1/models/recommendations", BasicAuth(kAdmin));
+  ASSERT_EQ(models.status, 200);
+  auto state = boost::json::parse(models.body).as_object();
+  EXPECT_EQ(state.at("current").at("sessions").to_number<int64_t>(), 1) << models.body;
+  EXPECT_EQ(state.at("current").at("erasures").as_int64(), 1) << models.body;
+  EXPECT_EQ(state.at("versions").as_array().size(), 1u) << models.body;
   EXPECT_EQ(server.Terminate(), 0);
   {
     std::ofstream out(logs.path() / "server.stdout");

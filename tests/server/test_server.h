@@ -5,14 +5,17 @@
 #include <functional>
 #include <memory>
 
+#include "catalog/catalog_store.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "pipeline/consumer_runner.h"
+#include "pipeline/recommend_participant.h"
 #include "pipeline/segment_participant.h"
 #include "privacy/key_vault.h"
 #include "privacy/privacy_filter.h"
 #include "profile/profile_builder.h"
 #include "profile/profile_store.h"
+#include "recserve/recommender.h"
 #include "scoring/runs.h"
 #include "segment/segment_engine.h"
 #include "server/api.h"
@@ -89,6 +92,14 @@ class TestServer {
     RegisterSegmentRoutes(*router_, *segments_);
     model_runs_ = std::make_unique<scoring::RunService>(*store_, clock_, options.model_runs);
     RegisterAnalyticsRoutes(*router_, AnalyticsRouteDeps{*model_runs_, *profiles_, options.audit});
+    catalog_ = std::make_unique<catalog::CatalogStore>(*store_, clock_);
+    RegisterCatalogRoutes(*router_, *catalog_);
+    recommendations_ = std::make_unique<recserve::RecommendService>(
+        *store_, *profiles_, catalog_.get(), nullptr, clock_);
+    (void)recommendations_->Start();
+    RegisterRecommendationRoutes(*router_, *recommendations_);
+    recommend_erasure_ = std::make_unique<RecommendErasureParticipant>(*recommendations_);
+    erasure_->AddParticipant(recommend_erasure_.get());
     RegisterOpsRoutes(*router_, metrics_, [] { return true; });
     if (options.extra_routes) options.extra_routes(*router_);
     server_ = std::make_unique<HttpServer>(
@@ -109,6 +120,7 @@ class TestServer {
     log_->Stop();
     server_->Stop();
     model_runs_->Stop();
+    recommendations_->Stop();
     erasure_->Stop();
     runner_->Stop();
     segment_runner_->Stop();
@@ -123,6 +135,8 @@ class TestServer {
   KeyRing& keys() { return keys_; }
   KeyStore& key_store() { return *key_store_; }
   scoring::RunService& model_runs() { return *model_runs_; }
+  catalog::CatalogStore& catalog() { return *catalog_; }
+  recserve::RecommendService& recommendations() { return *recommendations_; }
   segment::SegmentEngine& segments() { return *segments_; }
   Gateway& gateway() { return *gateway_; }
   const Router& router() const { return *router_; }
@@ -159,6 +173,9 @@ class TestServer {
   std::unique_ptr<ProfileStore> profiles_;
   std::unique_ptr<ErasureService> erasure_;
   std::unique_ptr<scoring::RunService> model_runs_;
+  std::unique_ptr<catalog::CatalogStore> catalog_;
+  std::unique_ptr<recserve::RecommendService> recommendations_;
+  std::unique_ptr<RecommendErasureParticipant> recommend_erasure_;
   std::unique_ptr<segment::SegmentEngine> segments_;
   std::unique_ptr<ConsumerRunner> segment_runner_;
   std::unique_ptr<SegmentErasureParticipant> segment_erasure_;

@@ -1,0 +1,58 @@
+#pragma once
+// CatalogStore: the shop's product catalog in the catalog column family (item id -> stored
+// CatalogItem JSON, catalog/catalog_item.h).
+//
+// Sources and precedence: items put through the API or a CSV import replace the stored item
+// whole; items learned from events (LearnFromEvents) only create items or update items that
+// themselves came from events — what a shop states explicitly is never overwritten by what its
+// events happen to carry.
+//
+// Thread safety: safe from any thread (RocksDB is). Upsert and LearnFromEvents are each one
+// atomic WriteBatch; concurrent learners may interleave per item (the later write wins).
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/catalog_item.h"
+#include "catalog/event_products.h"
+#include "core/clock.h"
+#include "core/status.h"
+#include "storage/store.h"
+
+namespace mercato::catalog {
+
+class CatalogStore {
+ public:
+  CatalogStore(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+  // Validates every item first (InvalidArgument naming the index and field; nothing stored),
+  // then writes all of them in one synced batch with updated_us = now. An item without a source
+  // gets "api".
+  Status Upsert(std::span<const CatalogItem> items);
+  // NotFound for an unknown id.
+  Result<CatalogItem> Get(std::string_view id) const;
+  struct Page {
+    std::vector<CatalogItem> items;
+    std::string next_cursor;  // empty on the last page
+  };
+  // Items in id order after `cursor` (an id; empty = from the start), at most `limit`.
+  Result<Page> List(std::string_view cursor, size_t limit) const;
+  // NotFound when absent.
+  Status Delete(std::string_view id);
+  // Creates items (source "events") for mentioned products not yet in the catalog, and updates
+  // event-sourced items with the mention's non-empty fields. Mentions that fail validation are
+  // skipped. Returns how many items were written.
+  Result<size_t> LearnFromEvents(std::span<const ProductMention> mentions, int64_t time_us);
+  // Calls `fn` for every item in id order (one snapshot); returns the count.
+  Result<size_t> ForEach(const std::function<void(const CatalogItem&)>& fn) const;
+
+ private:
+  Store& store_;
+  const Clock& clock_;
+};
+
+}  // namespace mercato::catalog
