@@ -1,14 +1,28 @@
-// mercato_loadgen: a closed-loop HTTP/1.1 keep-alive load generator for the ingestion benchmarks.
+// mercato_loadgen: an HTTP/1.1 keep-alive load generator for the benchmarks, closed or open loop.
 //
-// C connections each send one request, wait for the whole response, and send the next (closed
-// loop: the offered load adapts to the server, so throughput and latency are measured together).
+// Closed loop (--rate 0, the default): C connections each send one request, wait for the whole
+// response, and send the next (the offered load adapts to the server, so throughput and latency
+// are measured together).
+//
+// Open loop (--rate R): each connection sends its share R / C on a fixed schedule, connection i's
+// sends offset by i / R so the whole stream is evenly spaced. A request's latency runs from its
+// *scheduled* send time to the end of its response, so time a request spends waiting for the
+// previous one on its connection counts (no coordinated omission: a stalled server shows up in the
+// percentiles). A connection still waiting for a response when its next send is due sends as soon
+// as the response arrives ("late_sends"); what it could not send before the window closed is
+// "unsent".
+//
 // Requests are serialised once per connection; before each send the body's messageIds and userIds
-// are patched in place, so every event is new and the hot loop does not allocate.
+// are patched in place, and a "{n}" in --path is replaced by a random number below --users (sent
+// as its own buffer), so every event is new and the hot loop does not allocate.
 //
 // Output: one JSON line on stdout. Rates and latency percentiles cover the measured window only
-// (after --warmup-s); "errors" counts every failed request of the whole run, warm-up included:
-// transport failures (connect, reset, malformed response) plus non-2xx answers, which are also
-// counted alone in "non_2xx". The first non-2xx response is echoed to stderr.
+// (after --warmup-s): in closed loop, requests sent and answered within it; in open loop, requests
+// scheduled within it (their responses are awaited, up to 5 s, after it closes). "achieved_rps" is
+// requests actually sent within the window per second. "errors" counts every failed request of the
+// whole run, warm-up included: transport failures (connect, reset, malformed response) plus non-2xx
+// answers, which are also counted alone in "non_2xx". The first non-2xx response is echoed to
+// stderr.
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/connect.hpp>
@@ -18,8 +32,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -53,7 +71,37 @@ struct Config {
   std::string key;
   std::string path;
   uint64_t users = kDefaultUsers;
+  double rate = 0;  // requests/s over all connections; 0 = closed loop
+  uint64_t seed = 1;
 };
+
+// Where "{n}" or "{n:0W}" (at least W digits, zero-padded, like printf's %0Wd) sits in a path.
+struct PathToken {
+  size_t pos = std::string::npos;
+  size_t length = 0;
+  size_t width = 0;  // minimum digits; 0 = plain decimal
+};
+
+// Finds the first "{n}" / "{n:0W}" in `path`; false when a "{n" is malformed.
+bool FindPathToken(std::string_view path, PathToken& token) {
+  token = PathToken{};
+  size_t pos = path.find("{n");
+  if (pos == std::string_view::npos) return true;
+  size_t close = path.find('}', pos);
+  if (close == std::string_view::npos) return false;
+  std::string_view inner = path.substr(pos + 2, close - pos - 2);
+  size_t width = 0;
+  if (!inner.empty()) {
+    if (inner.size() < 3 || inner.substr(0, 2) != ":0") return false;
+    auto [end, ec] = std::from_chars(inner.data() + 2, inner.data() + inner.size(), width);
+    if (ec != std::errc() || end != inner.data() + inner.size() || width < 1 || width > 20)
+      return false;
+  }
+  token.pos = pos;
+  token.length = close + 1 - pos;
+  token.width = width;
+  return true;
+}
 
 std::string Base64(std::string_view in) {
   static constexpr char kTable[] =
@@ -90,8 +138,10 @@ struct Run {
   tcp::endpoint endpoint;
   uint64_t run_nonce = 0;
   size_t events_per_request = 0;
+  SteadyClock::time_point start;  // open loop: the schedule's origin
   SteadyClock::time_point measure_start;
   SteadyClock::time_point measure_end;
+  PathToken path_token;  // in Config::path
   std::atomic<uint64_t> next_counter{0};
   std::atomic<bool> stopping{false};
   std::atomic<int> active{0};
@@ -104,9 +154,15 @@ struct Run {
 class Connection {
  public:
   Connection(net::io_context& ioc, Run& run, int index)
-      : socket_(ioc), timer_(ioc), run_(run), rng_(run.run_nonce ^ (0x51ED27ull * (index + 1))) {
+      : socket_(ioc),
+        timer_(ioc),
+        run_(run),
+        index_(index),
+        rng_(run.run_nonce ^ (0x51ED27ull * (index + 1))),
+        path_rng_(Rng(run.config.seed * 0xD1B54A32D192ED03ull + index).Next()) {
     const Config& config = run.config;
     std::string path = config.path;
+    size_t token_in_path = run.path_token.pos;
     std::string method = "POST";
     if (config.mode == "batch") {
       body_ = MakeBatchBody(config.batch_size, run.run_nonce, rng_.Next());
@@ -120,6 +176,7 @@ class Connection {
     }
     request_ = method + " " + path + " HTTP/1.1\r\nHost: " + config.host + ":" +
                std::to_string(config.port) + "\r\nUser-Agent: mercato-loadgen\r\n";
+    if (token_in_path != std::string::npos) token_pos_ = method.size() + 1 + token_in_path;
     if (!config.key.empty())
       request_ += "Authorization: Basic " + Base64(config.key + ":") + "\r\n";
     if (method == "POST") {
@@ -131,6 +188,10 @@ class Connection {
     body_offset_ = request_.size();
     request_ += body_.text;
     read_buffer_.resize(64 * 1024);
+    if (config.rate > 0) {
+      interval_ns_ = 1e9 * config.connections / config.rate;
+      offset_ns_ = 1e9 * index_ / config.rate;
+    }
   }
 
   void Start() {
@@ -142,6 +203,21 @@ class Connection {
   uint64_t completed() const { return completed_; }
   uint64_t errors() const { return errors_; }
   uint64_t non_2xx() const { return non_2xx_; }
+  uint64_t sent() const { return sent_; }
+  uint64_t late_sends() const { return late_sends_; }
+  // Open loop: sends scheduled within the measured window that never went out.
+  uint64_t unsent() const {
+    if (interval_ns_ <= 0) return 0;
+    // The first slot scheduled at or after `time`.
+    const auto first_slot_at = [this](SteadyClock::time_point time) {
+      const double since = static_cast<double>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(time - run_.start).count());
+      return static_cast<uint64_t>(std::max(0.0, std::ceil((since - offset_ns_) / interval_ns_)));
+    };
+    const uint64_t first = std::max(slot_, first_slot_at(run_.measure_start));
+    const uint64_t end = first_slot_at(run_.measure_end);
+    return end > first ? end - first : 0;
+  }
 
  private:
   void Connect() {
@@ -152,20 +228,70 @@ class Connection {
       if (ec) return Fail();
       boost::system::error_code ignored_option;
       socket_.set_option(tcp::no_delay(true), ignored_option);
-      SendNext();
+      SendWhenDue();
     });
   }
 
-  void SendNext() {
+  // Send time of the connection's `slot`-th request in open loop.
+  SteadyClock::time_point ScheduledAt(uint64_t slot) const {
+    return run_.start + std::chrono::nanoseconds(static_cast<int64_t>(
+                            offset_ns_ + interval_ns_ * static_cast<double>(slot)));
+  }
+
+  // Closed loop: sends at once. Open loop: sends at the next scheduled time, or at once (late)
+  // when that time has passed.
+  void SendWhenDue() {
     if (run_.stopping.load(std::memory_order_relaxed)) return Done();
+    if (interval_ns_ <= 0) return SendNext(SteadyClock::now());
+    const SteadyClock::time_point due = ScheduledAt(slot_);
+    if (due >= run_.measure_end) return Done();
+    const auto now = SteadyClock::now();
+    if (now >= due) {
+      if (due >= run_.measure_start) ++late_sends_;
+      return SendNext(due);
+    }
+    timer_.expires_at(due);
+    timer_.async_wait([this, due](boost::system::error_code ec) {
+      if (ec) return Done();
+      if (run_.stopping.load(std::memory_order_relaxed)) return Done();
+      SendNext(due);
+    });
+  }
+
+  // Sends the next request; its latency is measured from `timed_from`.
+  void SendNext(SteadyClock::time_point timed_from) {
     if (!body_.message_id_offsets.empty()) {
       uint64_t first =
           run_.next_counter.fetch_add(body_.message_id_offsets.size(), std::memory_order_relaxed);
       Patch(body_, request_.data() + body_offset_, first, rng_, run_.config.users);
     }
     read_length_ = 0;
-    sent_at_ = SteadyClock::now();
-    net::async_write(socket_, net::buffer(request_), [this](boost::system::error_code ec, size_t) {
+    sent_at_ = timed_from;
+    if (interval_ns_ > 0) ++slot_;
+    const auto now = SteadyClock::now();
+    if (now >= run_.measure_start && now < run_.measure_end) ++sent_;
+    if (token_pos_ == std::string::npos) {
+      net::async_write(socket_, net::buffer(request_),
+                       [this](boost::system::error_code ec, size_t) {
+                         if (ec) return Fail();
+                         ReadMore();
+                       });
+      return;
+    }
+    const PathToken& token = run_.path_token;
+    const uint64_t value = path_rng_.Uniform(run_.config.users);
+    // Like printf's %0Wd: at least `width` digits, zero-padded.
+    size_t digits = static_cast<size_t>(
+        std::to_chars(number_.data(), number_.data() + number_.size(), value).ptr - number_.data());
+    if (digits < token.width) {
+      WriteFixedDecimal(number_.data(), token.width, value);
+      digits = token.width;
+    }
+    const std::array<net::const_buffer, 3> buffers = {
+        net::buffer(request_.data(), token_pos_), net::buffer(number_.data(), digits),
+        net::buffer(request_.data() + token_pos_ + token.length,
+                    request_.size() - token_pos_ - token.length)};
+    net::async_write(socket_, buffers, [this](boost::system::error_code ec, size_t) {
       if (ec) return Fail();
       ReadMore();
     });
@@ -214,13 +340,14 @@ class Connection {
       ++non_2xx_;
       ++errors_;
       RememberFailure(data.substr(0, std::min<size_t>(total, 400)));
-    } else if (sent_at_ >= run_.measure_start && now < run_.measure_end) {
+    } else if (sent_at_ >= run_.measure_start &&
+               (interval_ns_ > 0 ? sent_at_ < run_.measure_end : now < run_.measure_end)) {
       ++completed_;
       latency_.Record(static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(now - sent_at_).count()));
     }
     if (close) return Connect();
-    SendNext();
+    SendWhenDue();
   }
 
   void RememberFailure(std::string_view response) {
@@ -250,10 +377,17 @@ class Connection {
   tcp::socket socket_;
   net::steady_timer timer_;
   Run& run_;
+  int index_;
   Rng rng_;
+  Rng path_rng_;  // draws "{n}", seeded by --seed
   PatchableBody body_;
   std::string request_;  // headers + body, patched in place before each send
   size_t body_offset_ = 0;
+  size_t token_pos_ = std::string::npos;  // where "{n}" sits in request_
+  std::array<char, 24> number_{};         // the digits sent in its place
+  double interval_ns_ = 0;                // open loop: between this connection's sends
+  double offset_ns_ = 0;                  // open loop: its first send after Run::start
+  uint64_t slot_ = 0;                     // open loop: index of the next scheduled send
   std::vector<char> read_buffer_;
   size_t read_length_ = 0;
   SteadyClock::time_point sent_at_;
@@ -261,11 +395,13 @@ class Connection {
   uint64_t completed_ = 0;
   uint64_t errors_ = 0;
   uint64_t non_2xx_ = 0;
+  uint64_t sent_ = 0;  // sent within the measured window
+  uint64_t late_sends_ = 0;
 };
 
 int Main(int argc, char** argv) {
   Config config;
-  CLI::App app{"mercato_loadgen: closed-loop HTTP/1.1 keep-alive load generator"};
+  CLI::App app{"mercato_loadgen: HTTP/1.1 keep-alive load generator, closed or open loop"};
   app.add_option("--host", config.host, "Server address")->capture_default_str();
   app.add_option("--port", config.port, "Server port")->required();
   app.add_option("--connections", config.connections, "Concurrent keep-alive connections")
@@ -282,11 +418,20 @@ int Main(int argc, char** argv) {
   app.add_option("--batch-size", config.batch_size, "Events per batch request")
       ->check(CLI::Range(1, 10'000))
       ->capture_default_str();
-  app.add_option("--key", config.key, "Write key (HTTP Basic user name, empty password)");
-  app.add_option("--path", config.path, "Request path (default by mode)");
-  app.add_option("--users", config.users, "Distinct userIds")
+  app.add_option("--key", config.key,
+                 "API key of any scope (HTTP Basic user name, empty password), sent in every mode");
+  app.add_option("--path", config.path,
+                 "Request path (default by mode); {n} or {n:0W} (zero-padded to W digits) is "
+                 "replaced per request by a random integer in [0, --users)");
+  app.add_option("--users", config.users, "Distinct userIds (and range of {n} in --path)")
       ->check(CLI::Range(1, 99'999'999))
       ->capture_default_str();
+  app.add_option("--rate", config.rate,
+                 "Open loop: requests/s over all connections on a fixed schedule, latency timed "
+                 "from each request's scheduled send (0 = closed loop)")
+      ->check(CLI::Range(0.0, 10'000'000.0))
+      ->capture_default_str();
+  app.add_option("--seed", config.seed, "Seed of the {n} draws in --path")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   boost::system::error_code ec;
@@ -297,6 +442,11 @@ int Main(int argc, char** argv) {
   }
   Run run;
   run.config = config;
+  if (!FindPathToken(config.path, run.path_token)) {
+    std::fprintf(stderr, "mercato_loadgen: bad {n} in --path '%s' (use {n} or {n:0W})\n",
+                 config.path.c_str());
+    return 2;
+  }
   run.endpoint = tcp::endpoint(address, config.port);
   run.run_nonce = static_cast<uint64_t>(SteadyClock::now().time_since_epoch().count()) ^
                   (static_cast<uint64_t>(getpid()) << 32);
@@ -304,6 +454,7 @@ int Main(int argc, char** argv) {
                            : config.mode == "single" ? 1
                                                      : 0;
   const auto start = SteadyClock::now();
+  run.start = start;
   const auto to_duration = [](double seconds) {
     return std::chrono::duration_cast<SteadyClock::duration>(
         std::chrono::duration<double>(seconds));
@@ -337,11 +488,17 @@ int Main(int argc, char** argv) {
   uint64_t completed = 0;
   uint64_t errors = 0;
   uint64_t non_2xx = 0;
+  uint64_t sent = 0;
+  uint64_t late_sends = 0;
+  uint64_t unsent = 0;
   for (const auto& connection : connections) {
     latency.Merge(connection->latency());
     completed += connection->completed();
     errors += connection->errors();
     non_2xx += connection->non_2xx();
+    sent += connection->sent();
+    late_sends += connection->late_sends();
+    unsent += connection->unsent();
   }
   if (!run.first_failure.empty()) {
     std::fprintf(stderr, "mercato_loadgen: first non-2xx response:\n%s\n",
@@ -352,13 +509,16 @@ int Main(int argc, char** argv) {
       "{\"mode\":\"%s\",\"connections\":%d,\"threads\":%d,\"batch_size\":%zu,"
       "\"duration_s\":%.1f,\"requests\":%llu,\"requests_per_s\":%.0f,\"events_per_s\":%.0f,"
       "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"errors\":%llu,"
-      "\"non_2xx\":%llu}\n",
+      "\"non_2xx\":%llu,\"rate\":%g,\"achieved_rps\":%.0f,\"late_sends\":%llu,"
+      "\"unsent\":%llu,\"max_ms\":%.3f}\n",
       config.mode.c_str(), config.connections, config.threads, run.events_per_request,
       config.duration_s, static_cast<unsigned long long>(completed), requests_per_s,
       requests_per_s * static_cast<double>(run.events_per_request), latency.Percentile(0.50) / 1e6,
       latency.Percentile(0.90) / 1e6, latency.Percentile(0.99) / 1e6,
       latency.Percentile(0.999) / 1e6, static_cast<unsigned long long>(errors),
-      static_cast<unsigned long long>(non_2xx));
+      static_cast<unsigned long long>(non_2xx), config.rate,
+      static_cast<double>(sent) / config.duration_s, static_cast<unsigned long long>(late_sends),
+      static_cast<unsigned long long>(unsent), latency.Percentile(1.0) / 1e6);
   return 0;
 }
 
