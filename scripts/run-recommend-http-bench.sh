@@ -69,6 +69,7 @@ TRAIN_TIMEOUT_S=${TRAIN_TIMEOUT_S:-900}
 SERVE_ARGS=${SERVE_ARGS:-}
 GOAL_P99_MS=${GOAL_P99_MS:-5}
 KEY=bench-read-key
+WRITE_KEY=bench-write-key
 # `mercato generate` names customers cust-00000, cust-00001, ... (printf "cust-%05d", index <
 # CUSTOMERS); {n:05} draws the same names. About a fifth of them never identify (window shoppers)
 # and get the non-personalised answer, which is part of the realistic mix.
@@ -185,6 +186,7 @@ THREAD_FLAGS=()
 [ -n "$SERVER_THREADS" ] && THREAD_FLAGS=(--threads "$SERVER_THREADS")
 # shellcheck disable=SC2086  # SERVE_ARGS is a list of flags
 start_server "$WORK/serve.log" "$MERCATO" serve --data-dir "$DATA" --port 0 --read-key "$KEY" \
+  --write-key "$WRITE_KEY" \
   --rate-limit-key "$RATE_LIMIT" --rate-limit-ip "$RATE_LIMIT" "${THREAD_FLAGS[@]}" $SERVE_ARGS ||
   exit 1
 READY=""
@@ -202,9 +204,48 @@ if [ -z "$READY" ]; then
   exit 1
 fi
 
+# Live sessions: the generated history ended before now, so without fresh views every answer
+# would be the trending list. Each customer views two random products now, as a shop's visitors
+# would while the load runs; the answers then go through the model and the live-session read.
+python3 - "$CUSTOMERS" "$PRODUCTS" "$SEED" >"$WORK/live.jsonl" <<'PY'
+import json, random, sys
+customers, products, seed = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(seed)
+batch = []
+for c in range(customers):
+    for _ in range(2):
+        batch.append({"type": "track", "userId": f"cust-{c:05d}", "event": "Product Viewed",
+                      "properties": {"product_id": f"sku-{rng.randrange(products):05d}"}})
+    if len(batch) >= 500:
+        print(json.dumps({"batch": batch}))
+        batch = []
+if batch:
+    print(json.dumps({"batch": batch}))
+PY
+while IFS= read -r body; do
+  code=$(printf '%s' "$body" | curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+    -u "$WRITE_KEY:" -H 'Content-Type: application/json' --data-binary @- \
+    "http://127.0.0.1:$PORT/v1/batch" || true)
+  if [ "$code" != 200 ]; then
+    log "sending live views failed with HTTP ${code:-000}"
+    exit 1
+  fi
+done <"$WORK/live.jsonl"
+LIVE_OK=""
+for _ in $(seq 600); do  # 60 s for the profile consumer to store them
+  if curl -s --max-time 2 -u "$KEY:" "http://127.0.0.1:$PORT$(route_for $((CUSTOMERS - 1)))" |
+    grep -q '"session":\["sku'; then
+    LIVE_OK=1
+    break
+  fi
+  sleep 0.1
+done
+[ -n "$LIVE_OK" ] || log "warning: the last customer's live session did not show within 60 s"
+
 # A few customers spread over the range, before loading: the route must answer 200 with JSON.
 PROBES=20
 PROBE_OK=0
+PROBE_LIVE=0
 PROBE_CODES=""
 for k in $(seq 0 $((PROBES - 1))); do
   path=$(route_for $((k * CUSTOMERS / PROBES)))
@@ -216,6 +257,7 @@ for k in $(seq 0 $((PROBES - 1))); do
   if [ "$code" = 200 ] && python3 -c 'import json, sys; json.load(open(sys.argv[1]))' \
     "$WORK/probe.json" 2>/dev/null; then
     PROBE_OK=$((PROBE_OK + 1))
+    grep -q '"personalised":true' "$WORK/probe.json" && PROBE_LIVE=$((PROBE_LIVE + 1))
     cp "$WORK/probe.json" "$WORK/probe-ok.json"
   else
     cp "$WORK/probe.json" "$WORK/probe-bad.json"
@@ -250,7 +292,7 @@ if [ -n "$(git --no-optional-locks -C "$REPO_DIR" status --porcelain 2>/dev/null
 fi
 RUN_DATA="mercato generate --customers $CUSTOMERS --products $PRODUCTS --days $DAYS --seed $SEED: ${EVENTS:-?} events in ${GEN_S} s; mercato recommend train${TRAIN_ARGS:+ $TRAIN_ARGS}: ${TRAIN_S} s"
 RUN_SETTINGS="GET $ROUTE with a read key (HTTP Basic), {n} uniform over the $CUSTOMERS customers; open loop at $RATE req/s over $CONNECTIONS keep-alive connections, ${DURATION_S} s measured after ${WARMUP_S} s warm-up, loadgen threads $LOADGEN_THREADS; server threads: ${SERVER_THREADS:-default (cores)} for mercato serve, $BARE_THREADS for the bare server${SERVE_ARGS:+; serve flags: $SERVE_ARGS}"
-RUN_PROBES="$PROBE_OK of $PROBES probed customers answered 200 with JSON before the load (statuses:$PROBE_CODES)"
+RUN_PROBES="$PROBE_OK of $PROBES probed customers answered 200 with JSON before the load, $PROBE_LIVE of them personalised from a live session of two views sent just before the load (statuses:$PROBE_CODES)"
 export MACHINE_CPU MACHINE_CORES MACHINE_HYPERVISOR MACHINE_MEMORY MACHINE_KERNEL RUN_DATE RUN_COMMIT \
   RUN_DATA RUN_SETTINGS RUN_PROBES RATE GOAL_P99_MS
 

@@ -4,6 +4,12 @@
 
 namespace mercato::catalog {
 
+Status CatalogStore::Write(rocksdb::WriteBatch& batch) {
+  RETURN_IF_ERROR(store_.Write(batch, /*sync=*/true));
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  return Status::Ok();
+}
+
 Status CatalogStore::Upsert(std::span<const CatalogItem> items) {
   for (size_t i = 0; i < items.size(); ++i) {
     if (Status valid = ValidateCatalogItem(items[i]); !valid.ok()) {
@@ -18,7 +24,7 @@ Status CatalogStore::Upsert(std::span<const CatalogItem> items) {
     if (stored.source.empty()) stored.source = "api";
     batch.Put(store_.cf(Cf::kCatalog), stored.id, stored.Serialize());
   }
-  return store_.Write(batch, /*sync=*/true);
+  return Write(batch);
 }
 
 Result<CatalogItem> CatalogStore::Get(std::string_view id) const {
@@ -61,7 +67,7 @@ Status CatalogStore::Delete(std::string_view id) {
   }
   rocksdb::WriteBatch batch;
   batch.Delete(store_.cf(Cf::kCatalog), rocksdb::Slice(id.data(), id.size()));
-  return store_.Write(batch, /*sync=*/true);
+  return Write(batch);
 }
 
 Result<size_t> CatalogStore::LearnFromEvents(std::span<const ProductMention> mentions,
@@ -92,7 +98,7 @@ Result<size_t> CatalogStore::LearnFromEvents(std::span<const ProductMention> men
     ++written;
   }
   if (written == 0) return written;
-  RETURN_IF_ERROR(store_.Write(batch, /*sync=*/true));
+  RETURN_IF_ERROR(Write(batch));
   return written;
 }
 

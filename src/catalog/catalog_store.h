@@ -10,6 +10,7 @@
 // Thread safety: safe from any thread (RocksDB is). Upsert and LearnFromEvents are each one
 // atomic WriteBatch; concurrent learners may interleave per item (the later write wins).
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -49,10 +50,16 @@ class CatalogStore {
   Result<size_t> LearnFromEvents(std::span<const ProductMention> mentions, int64_t time_us);
   // Calls `fn` for every item in id order (one snapshot); returns the count.
   Result<size_t> ForEach(const std::function<void(const CatalogItem&)>& fn) const;
+  // Grows by one with every successful write through this object (so readers holding a copy of
+  // the catalog know when it is stale). Writes of other processes are not counted.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
+  Status Write(rocksdb::WriteBatch& batch);
+
   Store& store_;
   const Clock& clock_;
+  std::atomic<uint64_t> generation_{0};
 };
 
 }  // namespace mercato::catalog

@@ -227,6 +227,7 @@ Result<LiveActivity> ReadLiveActivity(Store& store, std::string_view customer_id
   end.append(profile::kEventSuffixSize, '\xff');
   std::vector<std::string> session_newest_first;
   bool session_open = true;
+  bool have_context = false;  // the newest product event was read
   int64_t session_oldest_us = now_us;
   size_t read = 0;
   for (events->SeekForPrev(end);
@@ -237,8 +238,18 @@ Result<LiveActivity> ReadLiveActivity(Store& store, std::string_view customer_id
       return Status::Corruption("bad events key for customer " + std::string(customer_id));
     }
     const int64_t time_us = KeyTime(key);
-    std::optional<ProductEvent> event = ReadProductEvent(events->value().ToStringView());
+    if (session_open && time_us <= now_us && session_oldest_us - time_us > options.session_gap_us) {
+      session_open = false;  // older than the session: only orders matter from here on
+    }
+    const std::string_view payload = events->value().ToStringView();
+    // Parsing dominates the cost: past the session (and once the context is known) only orders
+    // are read.
+    if (!session_open && have_context && payload.find("Order Completed") == std::string::npos) {
+      continue;
+    }
+    std::optional<ProductEvent> event = ReadProductEvent(payload);
     if (!event) continue;
+    have_context = true;
     if (out.device.empty()) out.device = event->device;
     if (out.country.empty()) out.country = event->country;
     if (!out.latitude && event->latitude && event->longitude) {

@@ -66,7 +66,7 @@ struct LiveActivity {
 struct LiveReadOptions {
   ConsentDefaults consent;
   int64_t session_gap_us = kDefaultSessionGapUs;
-  size_t max_events = 1000;  // newest events read; older purchases are not seen
+  size_t max_events = 300;  // newest events read; older purchases are not seen
   size_t max_session_clicks = 50;
 };
 

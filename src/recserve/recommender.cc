@@ -157,6 +157,23 @@ Result<std::vector<json::object>> RecommendService::Versions() const {
   return records;
 }
 
+std::shared_ptr<const RecommendService::CatalogSnapshot> RecommendService::Catalog() const {
+  if (catalog_ == nullptr) return nullptr;
+  std::lock_guard<std::mutex> lock(catalog_mu_);
+  const uint64_t generation = catalog_->generation();
+  if (catalog_snapshot_ && catalog_generation_ == generation) return catalog_snapshot_;
+  auto items = std::make_shared<CatalogSnapshot>();
+  auto read = catalog_->ForEach(
+      [&items](const catalog::CatalogItem& item) { items->emplace(item.id, item); });
+  if (!read.ok()) {
+    LOG(WARNING) << "reading the catalog: " << read.status().ToString();
+    return catalog_snapshot_;  // the previous one (or none): answers go on without it
+  }
+  catalog_snapshot_ = std::move(items);
+  catalog_generation_ = generation;
+  return catalog_snapshot_;
+}
+
 std::optional<Weather> RecommendService::WeatherAt(std::optional<double> latitude,
                                                    std::optional<double> longitude) const {
   if (weather_ == nullptr || !latitude || !longitude) return std::nullopt;
@@ -196,11 +213,11 @@ Result<RecommendAnswer> RecommendService::Answer(std::shared_ptr<const ModelSet>
   input.exclude_session = request.exclude_session;
   input.exclude_unavailable = request.exclude_unavailable;
   input.context = std::move(context);
-  if (catalog_ != nullptr) {
-    input.catalog = [this](std::string_view id) -> std::optional<catalog::CatalogItem> {
-      auto item = catalog_->Get(id);
-      if (!item.ok()) return std::nullopt;
-      return std::move(*item);
+  if (std::shared_ptr<const CatalogSnapshot> items = Catalog()) {
+    input.catalog = [items](std::string_view id) -> std::optional<catalog::CatalogItem> {
+      auto found = items->find(std::string(id));
+      if (found == items->end()) return std::nullopt;
+      return found->second;
     };
   }
   RecommendAnswer answer;

@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -108,6 +109,10 @@ class RecommendService {
                                  std::unordered_set<std::string> exclude,
                                  const RecommendRequest& request, RecommendContext context,
                                  bool personalised) const;
+  // The catalog as of its latest write through catalog_, reloaded when it changed (a full read:
+  // catalogs are written rarely and read on every request).
+  using CatalogSnapshot = std::unordered_map<std::string, catalog::CatalogItem>;
+  std::shared_ptr<const CatalogSnapshot> Catalog() const;
   std::optional<Weather> WeatherAt(std::optional<double> latitude,
                                    std::optional<double> longitude) const;
   void Swap(std::shared_ptr<const ModelSet> models);
@@ -119,6 +124,10 @@ class RecommendService {
   WeatherProvider* weather_;
   const Clock& clock_;
   const ServiceOptions options_;
+
+  mutable std::mutex catalog_mu_;  // held while the snapshot is reloaded
+  mutable std::shared_ptr<const CatalogSnapshot> catalog_snapshot_;  // guarded by catalog_mu_
+  mutable uint64_t catalog_generation_ = 0;                          // guarded by catalog_mu_
 
   mutable std::mutex models_mu_;
   std::shared_ptr<const ModelSet> models_;  // guarded by models_mu_
