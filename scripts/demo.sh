@@ -11,6 +11,8 @@ READ_KEY=demo-read-key
 if [ ! -d "$DIR" ]; then
   echo "== generating the demo shop (2,000 customers, 120 days) into $DIR"
   "$BIN" generate --data-dir "$DIR" --customers 2000 --days 120 --seed 42
+  echo "== training recommendations from the demo shop's events"
+  "$BIN" recommend train --data-dir "$DIR"
 fi
 # A customer of the demo shop who has signed up and ordered, to show in the examples.
 SAMPLE_USER=""
@@ -32,8 +34,11 @@ cat <<MSG
 
 Try, in another terminal:
   curl -s -u $WRITE_KEY: -H 'Content-Type: application/json' \\
-       -d '{"userId":"$SAMPLE_USER","event":"Product Viewed","properties":{"product_id":"p-1","category":"Shoes"}}' \\
+       -d '{"userId":"$SAMPLE_USER","event":"Product Viewed","properties":{"product_id":"sku-00042"}}' \\
        http://127.0.0.1:$PORT/v1/track
+  curl -s -u $READ_KEY: 'http://127.0.0.1:$PORT/v1/recommendations/$SAMPLE_USER?n=5'
+  curl -s -u $READ_KEY: -d '{"items":["sku-00042","sku-00007"],"n":5}' \\
+       http://127.0.0.1:$PORT/v1/recommendations/session
   curl -s -u $READ_KEY: http://127.0.0.1:$PORT/v1/profiles/$SAMPLE_USER
   curl -s -u $READ_KEY: 'http://127.0.0.1:$PORT/v1/profiles/$SAMPLE_USER/events?limit=5'
   curl -s http://127.0.0.1:$PORT/metrics | grep mercato_events_ingested_total

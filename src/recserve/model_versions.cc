@@ -122,6 +122,12 @@ Result<ModelVersion> ModelVersionStore::Get(std::string_view id) const {
   return Load(id, /*with_parts=*/true);
 }
 
+Result<json::object> ModelVersionStore::Record(std::string_view id) const {
+  if (!ValidId(id)) return Status::NotFound("no model version " + std::string(id));
+  ASSIGN_OR_RETURN(ModelVersion version, Load(id, /*with_parts=*/false));
+  return std::move(version.record);
+}
+
 Result<std::vector<json::object>> ModelVersionStore::List() const {
   std::vector<json::object> out;
   std::unique_ptr<rocksdb::Iterator> it = store_.NewIterator(Cf::kModels);

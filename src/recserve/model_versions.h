@@ -47,6 +47,8 @@ class ModelVersionStore {
   Result<ModelVersion> Current() const;
   // One version; NotFound when unknown.
   Result<ModelVersion> Get(std::string_view id) const;
+  // One version's record without its parts; NotFound when unknown.
+  Result<boost::json::object> Record(std::string_view id) const;
   // Records of every stored version, newest first (parts not loaded).
   Result<std::vector<boost::json::object>> List() const;
   // Deletes every version but the newest `keep` and the current one; returns how many went.

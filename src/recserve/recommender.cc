@@ -141,10 +141,10 @@ json::object RecommendService::Describe() const {
   json::value current = nullptr;
   if (auto models = this->models()) {
     ModelVersionStore versions(store_);
-    auto record = versions.Get(models->version());
+    auto record = versions.Record(models->version());
     if (record.ok()) {
-      record->record.erase("parts");
-      current = std::move(record->record);
+      record->erase("parts");
+      current = std::move(*record);
     }
   }
   return json::object{{"current", std::move(current)}, {"training", std::move(training)}};
