@@ -13,9 +13,15 @@
 
 namespace mercato::recommend {
 
+// Score of an item: its clicks weighted by 2^(-age / half-life) (age from the newest session),
+// divided by the best such score; plus, with season_weight > 0, season_weight times its clicks in
+// sessions that lie within season_window_days of the same day one year before the newest session
+// ("same season last year"), divided by the best such count.
 struct PopularityOptions {
   double half_life_days = 0;         // 0 = plain counts
-  double seconds_per_time_unit = 1;  // for the half-life
+  double seconds_per_time_unit = 1;  // for the half-life and the season window
+  double season_weight = 0;          // 0 = no seasonal term
+  double season_window_days = 28;    // either side of the day a year before
   bool remind = false;
 };
 

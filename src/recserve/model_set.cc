@@ -14,6 +14,8 @@ namespace {
 using recommend::SessionModel;
 
 constexpr double kTrendingHalfLifeDays = 7;
+// The same season last year counts half as much as what is trending now.
+constexpr double kSeasonWeight = 0.5;
 // Pseudo-views that pull a context's item shares towards the overall shares.
 constexpr double kContextSmoothing = 50;
 
@@ -45,6 +47,7 @@ Result<std::shared_ptr<const ModelSet>> ModelSet::Build(TrainingData data, std::
   set->dictionary_ = data.Dictionary();
   recommend::PopularityOptions popular;
   popular.half_life_days = kTrendingHalfLifeDays;
+  popular.season_weight = kSeasonWeight;
   ASSIGN_OR_RETURN(auto popularity, recommend::Popularity::Build(corpus, popular));
   set->popular_ = std::move(popularity);
   ASSIGN_OR_RETURN(set->iknn_, Graph(corpus, "iknn"));

@@ -3,7 +3,8 @@
 // TrainingData, immutable once built and shared by every request (std::shared_ptr<const>): the
 // service swaps in a new set atomically, and requests still holding the old one finish on it.
 //
-// Strategies (recommend/): "popular" (views with a 7-day half-life: trending now), "iknn",
+// Strategies (recommend/): "popular" (views with a 7-day half-life, trending now, plus half as
+// much for views within 28 days of the same day last year), "iknn",
 // "sr", "sknn", "stan", "vstan", "gru4rec" (only when the version has a neural model) and
 // "hybrid" (vstan 1 + sr 0.5, + gru4rec 0.25 when present). The default is the version's
 // recorded choice (the best MRR@20 on the newest tenth of sessions, recserve/trainer.h).

@@ -109,6 +109,44 @@ TEST(Popularity, CountsAndDecay) {
   EXPECT_EQ(Popularity::Build(Corpus(), options).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(Popularity, SameSeasonLastYear) {
+  // Item 5 was viewed 363 days before the newest session (the same season last year), item 7
+  // three times in that session, item 8 half a year before.
+  constexpr int64_t kDay = 86400;
+  const int64_t now = 800 * kDay;
+  SessionCorpus corpus;
+  const ItemId last_year[] = {5, 5};
+  corpus.Add(last_year, now - 366 * kDay);
+  const ItemId half_year[] = {8, 8, 8, 8};
+  corpus.Add(half_year, now - 180 * kDay);
+  const ItemId recent[] = {7, 7, 7};
+  corpus.Add(recent, now - 3 * kDay);
+  PopularityOptions options;
+  options.half_life_days = 30;
+  options.remind = true;
+  auto trending = Popularity::Build(corpus, options).value();
+  auto out = Ask(*trending, {});
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[0].item, 7U);
+  // Trending scores are divided by the best (1 for item 7); item 5 adds 1.5 x 2/2.
+  options.season_weight = 1.5;
+  auto seasonal = Popularity::Build(corpus, options).value();
+  out = Ask(*seasonal, {});
+  ASSERT_GE(out.size(), 3U);
+  EXPECT_EQ(out[0].item, 5U);
+  EXPECT_NEAR(out[0].score, 1.5, 0.01);
+  EXPECT_EQ(out[1].item, 7U);
+  EXPECT_FLOAT_EQ(out[1].score, 1.0F);
+  // Half a year ago is not the same season: item 8 only has its decayed trending share.
+  EXPECT_EQ(out[2].item, 8U);
+  EXPECT_LT(out[2].score, 0.1F);
+  options.season_window_days = 0.5;  // a day off the anniversary is now outside the window
+  auto narrow = Popularity::Build(corpus, options).value();
+  EXPECT_EQ(Ask(*narrow, {})[0].item, 7U);
+  options.season_weight = -1;
+  EXPECT_EQ(Popularity::Build(corpus, options).status().code(), StatusCode::kInvalidArgument);
+}
+
 class Fixed final : public SessionModel {
  public:
   explicit Fixed(std::vector<ScoredItem> answer) : answer_(std::move(answer)) {}
