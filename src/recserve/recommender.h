@@ -46,7 +46,7 @@ struct RecommendRequest {
   std::string strategy;           // empty: the version's default
   bool exclude_purchased = true;  // customer requests only
   bool exclude_unavailable = true;
-  bool exclude_session = false;
+  bool exclude_session = true;  // a shop rarely shows the product a visitor is looking at
   std::vector<std::string> exclude_items;  // never returned
   // Context; empty / unset = from the customer's events (customer requests) or unknown.
   std::string device, country;
