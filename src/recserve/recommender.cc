@@ -4,6 +4,7 @@
 
 #include "core/logging.h"
 #include "core/time_format.h"
+#include "profile/profile_state.h"
 #include "weather/season.h"
 
 namespace mercato::recserve {
@@ -20,6 +21,16 @@ json::value CatalogJson(const std::optional<catalog::CatalogItem>& item) {
   if (!item->currency.empty()) out["currency"] = item->currency;
   if (item->available) out["available"] = *item->available;
   return out;
+}
+
+// The ids of customers merged into `customer_id` (its profile's merge history); empty when it has
+// no profile.
+Result<std::vector<std::string>> MergedFrom(Store& store, std::string_view customer_id) {
+  auto stored = store.Get(Cf::kProfiles, customer_id);
+  if (stored.status().code() == StatusCode::kNotFound) return std::vector<std::string>();
+  if (!stored.ok()) return stored.status();
+  ASSIGN_OR_RETURN(profile::ProfileState state, profile::ProfileState::Parse(customer_id, *stored));
+  return state.merged_from;
 }
 
 }  // namespace
@@ -293,7 +304,10 @@ Result<size_t> RecommendService::EraseCustomer(std::string_view customer_id) {
     return Status::Corruption("model version " + current->id() + " has no training data");
   }
   ASSIGN_OR_RETURN(TrainingData data, TrainingData::Deserialize(data_part->second));
-  const size_t erased = data.EraseCustomer(customer_id);
+  // Customers merged into this one since the training still own sessions under their own ids.
+  size_t erased = data.EraseCustomer(customer_id);
+  ASSIGN_OR_RETURN(std::vector<std::string> merged, MergedFrom(store_, customer_id));
+  for (const std::string& id : merged) erased += data.EraseCustomer(id);
   if (erased == 0) {
     // Older versions may still hold the customer's sessions: they go too.
     RETURN_IF_ERROR(versions.DeleteAllBut(current->id()).status());

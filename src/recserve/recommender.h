@@ -12,7 +12,8 @@
 // - Exclusions and context re-ranking: recserve/rerank.h; the context comes from the request,
 //   else from the customer's most recent events; the weather from the provider (may be null)
 //   at the request's or the customer's location.
-// - Erasure (EraseCustomer): removes the customer's sessions from the current version, stores it
+// - Erasure (EraseCustomer): removes the customer's sessions (and those of customers merged into
+//   it since, by their profile's merge history) from the current version, stores it
 //   as a new version, deletes every older one (they hold the sessions) and swaps. A neural model
 //   cannot forget one customer, so the rewritten version drops it until the next training.
 //

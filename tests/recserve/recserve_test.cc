@@ -352,6 +352,34 @@ TEST_F(RecserveTest, ErasureRemovesTheCustomersSessionsFromEveryVersion) {
   EXPECT_EQ(service->models()->version(), current->id());
 }
 
+TEST_F(RecserveTest, ErasureAlsoFindsSessionsOfCustomersMergedAfterTraining) {
+  Shop();
+  // A visitor browses anonymously, then as a known customer: two customers when training runs.
+  for (const char* id : {"anon-x", "known-x"}) {
+    const std::string who = std::string(id).starts_with("anon") ? "anonymousId" : "userId";
+    for (int step = 1; step <= 2; ++step) {
+      Queue(R"({"type":"track",")" + who + R"(":")" + id +
+                R"(","event":"Product Viewed","properties":{"product_id":"a)" +
+                std::to_string(step) + R"("}})",
+            Day(393) + (id[0] == 'a' ? 0 : 7200) * kMicrosPerSecond + step * kMicrosPerSecond);
+    }
+  }
+  Process();
+  auto service = Service();
+  auto trained = service->Train({});
+  ASSERT_TRUE(trained.ok());
+  EXPECT_EQ(trained->version.record.at("sessions").to_number<int64_t>(), 182);
+  // Then they log in on the anonymous device: the two customers merge.
+  Queue(R"({"type":"identify","userId":"known-x","anonymousId":"anon-x"})", Day(393.5));
+  Process();
+  const std::string survivor = Customer("known-x");
+  ASSERT_EQ(Customer("anon-x"), survivor);
+  auto erased = service->EraseCustomer(survivor);
+  ASSERT_TRUE(erased.ok()) << erased.status().ToString();
+  EXPECT_EQ(*erased, 2u);
+  EXPECT_EQ(service->models()->data().sessions.size(), 180u);
+}
+
 TEST(TrainingDataTest, RoundTripsAndRejectsDamage) {
   recserve::TrainingData data;
   data.as_of_us = 42;
