@@ -26,6 +26,43 @@ bool HasControl(std::string_view text) {
   return false;
 }
 
+// Well-formed UTF-8: no stray continuation bytes, overlong forms, surrogates or code points past
+// U+10FFFF. Stored items are JSON, which must be valid UTF-8 to parse back (a Latin-1 CSV would
+// otherwise be stored and then fail every read of the catalog as Corruption).
+bool ValidUtf8(std::string_view text) {
+  static constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};  // by sequence length
+  size_t at = 0;
+  while (at < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[at]);
+    if (lead < 0x80) {
+      ++at;
+      continue;
+    }
+    size_t length = 0;
+    uint32_t code = 0;
+    if ((lead & 0xE0) == 0xC0) {
+      length = 2, code = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3, code = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4, code = lead & 0x07;
+    } else {
+      return false;
+    }
+    if (at + length > text.size()) return false;
+    for (size_t offset = 1; offset < length; ++offset) {
+      const auto next = static_cast<unsigned char>(text[at + offset]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    if (code < kSmallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+      return false;
+    }
+    at += length;
+  }
+  return true;
+}
+
 Status Bad(std::string_view field, std::string_view what) {
   return Status::InvalidArgument("'" + std::string(field) + "' " + std::string(what));
 }
@@ -44,6 +81,9 @@ Result<std::string> Text(const json::value& value, std::string_view field, size_
 Status ValidateCatalogItem(const CatalogItem& item) {
   if (item.id.empty() || item.id.size() > kMaxIdBytes) return Bad("id", "must be 1..200 bytes");
   if (HasControl(item.id)) return Bad("id", "holds a control character");
+  if (!ValidUtf8(item.id)) return Bad("id", "is not valid UTF-8");
+  if (!ValidUtf8(item.name)) return Bad("name", "is not valid UTF-8");
+  if (!ValidUtf8(item.category)) return Bad("category", "is not valid UTF-8");
   if (item.name.size() > kMaxNameBytes || HasControl(item.name)) {
     return Bad("name", "must be at most 500 bytes without control characters");
   }
@@ -63,6 +103,7 @@ Status ValidateCatalogItem(const CatalogItem& item) {
     if (tag.empty() || tag.size() > kMaxTagBytes || HasControl(tag)) {
       return Bad("tags", "entries must be 1..64 bytes without control characters");
     }
+    if (!ValidUtf8(tag)) return Bad("tags", "entries must be valid UTF-8");
   }
   return Status::Ok();
 }

@@ -43,7 +43,9 @@ struct CatalogItem {
 // unknown; any other field is an error. InvalidArgument naming the field.
 Result<CatalogItem> ParseCatalogItem(const boost::json::object& fields);
 
-// The same checks on an already-built item (CSV rows go through them too).
+// The same checks on an already-built item (CSV rows, Upsert and learned items go through them),
+// plus: id, name, category and tags are valid UTF-8 (stored items are JSON and must parse back).
+// InvalidArgument naming the field.
 Status ValidateCatalogItem(const CatalogItem& item);
 
 }  // namespace mercato::catalog

@@ -1,5 +1,7 @@
 #include "catalog/catalog_store.h"
 
+#include <algorithm>
+#include <map>
 #include <memory>
 
 namespace mercato::catalog {
@@ -15,7 +17,13 @@ Status CatalogStore::Upsert(std::span<const CatalogItem> items) {
     if (Status valid = ValidateCatalogItem(items[i]); !valid.ok()) {
       return Status::InvalidArgument("item " + std::to_string(i) + ": " + valid.message());
     }
+    const std::string& source = items[i].source;
+    if (!source.empty() && source != "api" && source != "csv") {
+      return Status::InvalidArgument("item " + std::to_string(i) + ": source '" +
+                                     source.substr(0, 20) + "' is not \"api\" or \"csv\"");
+    }
   }
+  std::lock_guard lock(write_mu_);
   rocksdb::WriteBatch batch;
   const int64_t now = clock_.NowMicros();
   for (const CatalogItem& item : items) {
@@ -37,6 +45,7 @@ Result<CatalogItem> CatalogStore::Get(std::string_view id) const {
 }
 
 Result<CatalogStore::Page> CatalogStore::List(std::string_view cursor, size_t limit) const {
+  if (limit == 0) return Status::InvalidArgument("'limit' must be at least 1");
   Page page;
   std::unique_ptr<rocksdb::Iterator> it = store_.NewIterator(Cf::kCatalog);
   if (cursor.empty()) {
@@ -58,6 +67,7 @@ Result<CatalogStore::Page> CatalogStore::List(std::string_view cursor, size_t li
 }
 
 Status CatalogStore::Delete(std::string_view id) {
+  std::lock_guard lock(write_mu_);
   auto existing = store_.Get(Cf::kCatalog, id);
   if (!existing.ok()) {
     if (existing.status().code() == StatusCode::kNotFound) {
@@ -72,34 +82,46 @@ Status CatalogStore::Delete(std::string_view id) {
 
 Result<size_t> CatalogStore::LearnFromEvents(std::span<const ProductMention> mentions,
                                              int64_t time_us) {
-  rocksdb::WriteBatch batch;
-  size_t written = 0;
+  std::lock_guard lock(write_mu_);
+  // The items this call changes, by id, so that a product mentioned twice merges both mentions.
+  std::map<std::string, CatalogItem, std::less<>> changed;
   for (const ProductMention& mention : mentions) {
     CatalogItem item;
-    auto stored = store_.Get(Cf::kCatalog, mention.id);
-    if (stored.ok()) {
+    bool known = false;
+    if (auto pending = changed.find(mention.id); pending != changed.end()) {
+      item = pending->second;
+      known = true;
+    } else if (auto stored = store_.Get(Cf::kCatalog, mention.id); stored.ok()) {
       ASSIGN_OR_RETURN(item, CatalogItem::Parse(*stored));
-      if (item.source != "events") continue;  // stated by the shop: never overwritten
+      known = true;
     } else if (stored.status().code() != StatusCode::kNotFound) {
       return stored.status();
     }
+    if (known && item.source != "events") continue;  // stated by the shop: never overwritten
+    // An older mention than what the item holds only fills the fields it lacks.
+    const bool newer = !known || time_us >= item.updated_us;
+    auto merge = [newer](std::string& field, const std::string& value) {
+      if (!value.empty() && (newer || field.empty())) field = value;
+    };
     CatalogItem learned = item;
     learned.id = mention.id;
     learned.source = "events";
-    if (!mention.name.empty()) learned.name = mention.name;
-    if (!mention.category.empty()) learned.category = mention.category;
-    if (mention.price) learned.price = mention.price;
-    if (!mention.currency.empty()) learned.currency = mention.currency;
+    merge(learned.name, mention.name);
+    merge(learned.category, mention.category);
+    merge(learned.currency, mention.currency);
+    if (mention.price && (newer || !learned.price)) learned.price = mention.price;
     if (!ValidateCatalogItem(learned).ok()) continue;
-    learned.updated_us = item.updated_us;
-    if (stored.ok() && learned.Serialize() == item.Serialize()) continue;  // nothing new
-    learned.updated_us = time_us;
-    batch.Put(store_.cf(Cf::kCatalog), learned.id, learned.Serialize());
-    ++written;
+    if (known && learned.Serialize() == item.Serialize()) continue;  // nothing new
+    learned.updated_us = std::max(item.updated_us, time_us);
+    changed.insert_or_assign(learned.id, std::move(learned));
   }
-  if (written == 0) return written;
+  if (changed.empty()) return size_t{0};
+  rocksdb::WriteBatch batch;
+  for (const auto& [id, item] : changed) {
+    batch.Put(store_.cf(Cf::kCatalog), id, item.Serialize());
+  }
   RETURN_IF_ERROR(Write(batch));
-  return written;
+  return changed.size();
 }
 
 Result<size_t> CatalogStore::ForEach(const std::function<void(const CatalogItem&)>& fn) const {

@@ -7,12 +7,15 @@
 // themselves came from events — what a shop states explicitly is never overwritten by what its
 // events happen to carry.
 //
-// Thread safety: safe from any thread (RocksDB is). Upsert and LearnFromEvents are each one
-// atomic WriteBatch; concurrent learners may interleave per item (the later write wins).
+// Thread safety: safe from any thread. Reads go straight to RocksDB; writes (Upsert, Delete,
+// LearnFromEvents) are serialised by one mutex, so a learner's read-modify-write never overwrites
+// an item the API stored meanwhile. Each write is one atomic, synced WriteBatch. Writes through
+// another CatalogStore or process on the same Store are not serialised with this one's.
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,7 +35,8 @@ class CatalogStore {
 
   // Validates every item first (InvalidArgument naming the index and field; nothing stored),
   // then writes all of them in one synced batch with updated_us = now. An item without a source
-  // gets "api".
+  // gets "api"; a source other than "api" or "csv" is InvalidArgument (events go through
+  // LearnFromEvents). A failed write stores nothing. An id given twice: the later item wins.
   Status Upsert(std::span<const CatalogItem> items);
   // NotFound for an unknown id.
   Result<CatalogItem> Get(std::string_view id) const;
@@ -40,13 +44,16 @@ class CatalogStore {
     std::vector<CatalogItem> items;
     std::string next_cursor;  // empty on the last page
   };
-  // Items in id order after `cursor` (an id; empty = from the start), at most `limit`.
+  // Items in id order after `cursor` (an id; empty = from the start), at most `limit` (>= 1, else
+  // InvalidArgument). Corruption when a stored item cannot be decoded.
   Result<Page> List(std::string_view cursor, size_t limit) const;
   // NotFound when absent.
   Status Delete(std::string_view id);
   // Creates items (source "events") for mentioned products not yet in the catalog, and updates
-  // event-sourced items with the mention's non-empty fields. Mentions that fail validation are
-  // skipped. Returns how many items were written.
+  // event-sourced items with the mention's non-empty fields: a mention at `time_us` at or after
+  // the item's updated_us overwrites them, an older one only fills fields the item lacks. Items
+  // from "api" or "csv" are never changed. Mentions of one id in one call merge in order.
+  // Mentions that fail validation are skipped. Returns how many items were written (one batch).
   Result<size_t> LearnFromEvents(std::span<const ProductMention> mentions, int64_t time_us);
   // Calls `fn` for every item in id order (one snapshot); returns the count.
   Result<size_t> ForEach(const std::function<void(const CatalogItem&)>& fn) const;
@@ -57,8 +64,12 @@ class CatalogStore {
  private:
   Status Write(rocksdb::WriteBatch& batch);
 
+  // Const after construction.
   Store& store_;
   const Clock& clock_;
+  // Held by every write, across a learner's reads and its batch.
+  std::mutex write_mu_;
+  // Atomic.
   std::atomic<uint64_t> generation_{0};
 };
 

@@ -1,6 +1,8 @@
 #include "catalog/event_products.h"
 
+#include <algorithm>
 #include <boost/json/value.hpp>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 
@@ -49,6 +51,31 @@ std::optional<double> Price(const json::object& product) {
   return price;
 }
 
+// Segment's examples write currencies in lower case ("usd"); the catalog keeps ISO 4217 codes.
+std::string Currency(const json::object& object) {
+  std::string code = Text(object, "currency", 3);
+  for (char& c : code) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (code.size() != 3 ||
+      !std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    return {};
+  }
+  return code;
+}
+
+// The events the e-commerce spec defines as being about one product, described by the properties.
+bool IsSingleProductEvent(std::string_view name) {
+  static constexpr std::string_view kNames[] = {"Product Viewed",
+                                                "Product Clicked",
+                                                "Product Added",
+                                                "Product Removed",
+                                                "Product Shared",
+                                                "Product Reviewed",
+                                                "Product Added to Wishlist",
+                                                "Product Removed from Wishlist",
+                                                "Wishlist Product Added to Cart"};
+  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
+}
+
 std::optional<ProductMention> Mention(const json::object& product, std::string_view currency) {
   ProductMention out;
   out.id = Id(product);
@@ -56,7 +83,7 @@ std::optional<ProductMention> Mention(const json::object& product, std::string_v
   out.name = Text(product, "name", 500);
   out.category = Text(product, "category", 200);
   out.price = Price(product);
-  out.currency = Text(product, "currency", 3);
+  out.currency = Currency(product);
   if (out.currency.empty()) out.currency = std::string(currency);
   return out;
 }
@@ -72,11 +99,11 @@ ProductAction ActionOf(std::string_view name) {
   return ProductAction::kOther;
 }
 
-std::vector<ProductMention> ProductsOf(std::string_view /*event_name*/,
+std::vector<ProductMention> ProductsOf(std::string_view event_name,
                                        const json::object* properties) {
   std::vector<ProductMention> out;
   if (properties == nullptr) return out;
-  const std::string currency = Text(*properties, "currency", 3);
+  const std::string currency = Currency(*properties);
   if (const json::value* products = properties->if_contains("products");
       products != nullptr && products->is_array()) {
     for (const json::value& product : products->get_array()) {
@@ -86,6 +113,8 @@ std::vector<ProductMention> ProductsOf(std::string_view /*event_name*/,
     }
     return out;
   }
+  // Other events' properties describe something else (an order, a sign-up), even with an "id".
+  if (!IsSingleProductEvent(event_name)) return out;
   if (auto mention = Mention(*properties, currency)) out.push_back(*mention);
   return out;
 }

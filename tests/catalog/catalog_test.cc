@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "catalog/catalog_csv.h"
 #include "catalog/catalog_store.h"
@@ -219,6 +220,137 @@ TEST_F(CatalogStoreTest, EventsNeverOverwriteTheShopsOwnItems) {
   EXPECT_EQ(learned->updated_us, 6);
   written = catalog_->LearnFromEvents(std::span(&mentions[1], 1), 7);
   EXPECT_EQ(*written, 0u);
+}
+
+TEST(CatalogItemTest, RefusesTextThatIsNotUtf8) {
+  // A Latin-1 file: stored, it could not be read back (stored items are JSON).
+  std::istringstream latin1("id,name\nsku-1,Caf\xE9\n");
+  auto items = catalog::ReadCatalogCsv(latin1);
+  ASSERT_FALSE(items.ok());
+  EXPECT_NE(items.status().message().find("line 2: 'name' is not valid UTF-8"), std::string::npos)
+      << items.status().message();
+  for (const char* bad : {"\xC3", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\x80"}) {
+    CatalogItem item;
+    item.id = std::string("a") + bad;
+    EXPECT_FALSE(catalog::ValidateCatalogItem(item).ok()) << item.id;
+  }
+  CatalogItem accented;
+  accented.id = "caf\xC3\xA9-\xE2\x82\xAC-\xF0\x9F\x8C\x82";  // "café-€-🌂"
+  accented.tags = {"\xC3\xA9t\xC3\xA9"};
+  EXPECT_TRUE(catalog::ValidateCatalogItem(accented).ok());
+}
+
+TEST(EventProductsTest, OnlyProductEventsDescribeAProductWithTheirProperties) {
+  json::object signed_up = json::parse(R"({"id":17,"plan":"pro"})").as_object();
+  EXPECT_TRUE(catalog::ProductsOf("Signed Up", &signed_up).empty());
+  json::object order = json::parse(R"({"order_id":"o1","id":"o1","revenue":3})").as_object();
+  EXPECT_TRUE(catalog::ProductsOf("Order Completed", &order).empty());
+  // Segment's examples write "usd"; the catalog keeps ISO codes and drops what is not one.
+  json::object added = json::parse(R"({"product_id":"p","currency":"usd"})").as_object();
+  auto mentions = catalog::ProductsOf("Product Added", &added);
+  ASSERT_EQ(mentions.size(), 1u);
+  EXPECT_EQ(mentions[0].currency, "USD");
+  json::object odd = json::parse(R"({"product_id":"p","currency":"$$$"})").as_object();
+  EXPECT_EQ(catalog::ProductsOf("Product Viewed", &odd).at(0).currency, "");
+}
+
+TEST_F(CatalogStoreTest, LearningHonoursTimeAndMergesRepeatedIds) {
+  catalog::ProductMention mention;
+  mention.id = "x";
+  mention.name = "New name";
+  ASSERT_TRUE(catalog_->LearnFromEvents(std::span(&mention, 1), 2000).ok());
+  // An older mention fills what the item lacks and changes nothing else.
+  mention.name = "Old name";
+  mention.category = "hats";
+  ASSERT_TRUE(catalog_->LearnFromEvents(std::span(&mention, 1), 1000).ok());
+  auto item = catalog_->Get("x");
+  ASSERT_TRUE(item.ok());
+  EXPECT_EQ(item->name, "New name");
+  EXPECT_EQ(item->category, "hats");
+  EXPECT_EQ(item->updated_us, 2000);
+
+  std::vector<catalog::ProductMention> twice(2);
+  twice[0].id = twice[1].id = "y";
+  twice[0].name = "Hat";
+  twice[1].category = "caps";
+  twice[1].currency = "EUR";
+  auto written = catalog_->LearnFromEvents(twice, 5);
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ(*written, 1u);
+  item = catalog_->Get("y");
+  ASSERT_TRUE(item.ok());
+  EXPECT_EQ(item->name, "Hat");
+  EXPECT_EQ(item->category, "caps");
+  EXPECT_EQ(item->currency, "EUR");
+}
+
+TEST_F(CatalogStoreTest, ALearnerNeverOverwritesItemsTheApiStoresMeanwhile) {
+  for (int round = 0; round < 100; ++round) {
+    const std::string id = "r" + std::to_string(round);
+    catalog::ProductMention mention;
+    mention.id = id;
+    mention.name = "from events";
+    CatalogItem stated;
+    stated.id = id;
+    stated.name = "from the API";
+    std::thread learner([&] { (void)catalog_->LearnFromEvents(std::span(&mention, 1), 1); });
+    std::thread api([&] { ASSERT_TRUE(catalog_->Upsert(std::span(&stated, 1)).ok()); });
+    learner.join();
+    api.join();
+    auto item = catalog_->Get(id);
+    ASSERT_TRUE(item.ok());
+    ASSERT_EQ(item->source, "api") << "round " << round;
+  }
+}
+
+TEST_F(CatalogStoreTest, RefusesForeignSourcesAndEmptyPages) {
+  CatalogItem item;
+  item.id = "a";
+  item.source = "events";
+  EXPECT_EQ(catalog_->Upsert(std::span(&item, 1)).code(), StatusCode::kInvalidArgument);
+  item.source = "";
+  ASSERT_TRUE(catalog_->Upsert(std::span(&item, 1)).ok());
+  EXPECT_EQ(catalog_->List("", 0).status().code(), StatusCode::kInvalidArgument);
+}
+
+// A data directory written before the catalog family existed: a read-only open (what `mercato
+// catalog get` and `mercato profile` use while a server runs) cannot create the family, and the
+// catalog reads as empty.
+TEST(CatalogOnOlderStoreTest, ReadOnlyOpenSeesAnEmptyCatalog) {
+  TempDir dir;
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir.str(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    for (const char* name : {"log", "dedupe", "events", "identities", "profiles", "meta", "keys",
+                             "segments", "models"}) {
+      rocksdb::ColumnFamilyHandle* handle = nullptr;
+      ASSERT_TRUE(db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), name, &handle).ok());
+      ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+    }
+  }
+  StoreOptions options;
+  options.path = dir.str();
+  options.read_only = true;
+  auto store = Store::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  FakeClock clock(1);
+  CatalogStore catalog(**store, clock);
+  EXPECT_EQ(catalog.Get("a").status().code(), StatusCode::kNotFound);
+  auto page = catalog.List("", 10);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->items.empty());
+  // Opened read-write, the family is created.
+  store->reset();
+  options.read_only = false;
+  auto writable = Store::Open(options);
+  ASSERT_TRUE(writable.ok()) << writable.status().ToString();
+  CatalogStore created(**writable, clock);
+  CatalogItem item;
+  item.id = "a";
+  EXPECT_TRUE(created.Upsert(std::span(&item, 1)).ok());
 }
 
 }  // namespace
