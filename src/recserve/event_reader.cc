@@ -7,6 +7,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "core/ascii.h"
 #include "core/big_endian.h"
 #include "profile/keys.h"
 #include "profile/profile_state.h"
@@ -36,18 +37,6 @@ std::optional<double> Number(const json::object* parent, std::string_view key) {
   const json::value* value = parent->if_contains(key);
   if (value == nullptr || !value->is_number()) return std::nullopt;
   return value->to_number<double>();
-}
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Upper(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
 }
 
 int64_t KeyTime(std::string_view key) {
@@ -150,9 +139,9 @@ std::optional<ProductEvent> ReadProductEvent(std::string_view payload) {
   out.products = catalog::ProductsOf(name, Object(&event, "properties"));
   if (out.products.empty()) return std::nullopt;
   const json::object* context = Object(&event, "context");
-  out.device = Lower(String(Object(context, "device"), "type"));
+  out.device = AsciiLower(String(Object(context, "device"), "type"));
   const json::object* location = Object(context, "location");
-  out.country = Upper(String(location, "country"));
+  out.country = AsciiUpper(String(location, "country"));
   out.latitude = Number(location, "latitude");
   out.longitude = Number(location, "longitude");
   return out;

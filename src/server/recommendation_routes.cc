@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/ascii.h"
 #include "core/number_parse.h"
 #include "recserve/recommender.h"
 #include "server/api.h"
@@ -87,18 +88,6 @@ Status CheckLocation(const RecommendRequest& request) {
   return Status::Ok();
 }
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Upper(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 Result<double> ParseCoordinate(std::string_view text, std::string_view name) {
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -132,9 +121,9 @@ Result<RecommendRequest> ParseQuery(const HttpRequest& http) {
       return Status::InvalidArgument("'exclude_items' holds more than 1000 ids");
     }
   }
-  request.device = Lower(http.QueryParam("device"));
+  request.device = AsciiLower(http.QueryParam("device"));
   RETURN_IF_ERROR(CheckContext(request.device, "device"));
-  request.country = Upper(http.QueryParam("country"));
+  request.country = AsciiUpper(http.QueryParam("country"));
   RETURN_IF_ERROR(CheckContext(request.country, "country"));
   if (std::string lat = http.QueryParam("lat"); !lat.empty()) {
     ASSIGN_OR_RETURN(request.latitude, ParseCoordinate(lat, "lat"));
@@ -199,9 +188,9 @@ Status ParseBodyContext(const json::value& value, RecommendRequest& request) {
     }
     RETURN_IF_ERROR(CheckContext(text->get_string(), "context." + std::string(field)));
     if (field == "device") {
-      request.device = Lower(text->get_string());
+      request.device = AsciiLower(text->get_string());
     } else {
-      request.country = Upper(text->get_string());
+      request.country = AsciiUpper(text->get_string());
     }
   }
   ASSIGN_OR_RETURN(request.latitude, OptionalNumber(context, "latitude"));
