@@ -162,7 +162,13 @@ std::string CatalogItem::Serialize() const {
   json::object out{{"v", 1}, {"id", id}, {"updatedUs", updated_us}, {"source", source}};
   if (!name.empty()) out["name"] = name;
   if (!category.empty()) out["category"] = category;
-  if (price) out["price"] = *price;
+  if (price) {
+    // As the shortest text that reads back to the same double: the JSON parser's own number
+    // reading is not exact for every value (e.g. 2.2e60), and a stored item must round-trip.
+    char buffer[32];
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), *price);
+    out["price"] = std::string_view(buffer, static_cast<size_t>(end - buffer));
+  }
   if (!currency.empty()) out["currency"] = currency;
   if (available) out["available"] = *available;
   if (!tags.empty()) out["tags"] = json::array(tags.begin(), tags.end());
@@ -188,8 +194,14 @@ Result<CatalogItem> CatalogItem::Parse(std::string_view stored) {
   item.category = text("category");
   item.currency = text("currency");
   item.source = text("source");
-  if (const json::value* price = object->if_contains("price"); price && price->is_number()) {
-    item.price = price->to_number<double>();
+  if (const json::value* price = object->if_contains("price"); price && price->is_string()) {
+    const json::string& digits = price->get_string();
+    double value = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec != std::errc() || end != digits.data() + digits.size()) {
+      return Status::Corruption("a stored catalog item has an unreadable price");
+    }
+    item.price = value;
   }
   if (const json::value* available = object->if_contains("available");
       available && available->is_bool()) {
