@@ -182,4 +182,15 @@ struct CatalogOptions {
 };
 int RunCatalog(const CatalogOptions& options);
 
+struct JourneyOptions {
+  std::string data_dir = "mercato-data";
+  // "validate", "create", "update", "list", "show", "activate" or "pause"
+  std::string action;
+  std::string file;      // validate, create, update
+  std::string id;        // show, activate, pause
+  uint64_t version = 0;  // show: 0 = the current one
+  PrivacyFlags privacy;
+};
+int RunJourney(const JourneyOptions& options);
+
 }  // namespace mercato::cli

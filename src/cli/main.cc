@@ -355,7 +355,45 @@ int main(int argc, char** argv) {
     AddPrivacyFlags(command, catalog_options.privacy, false);
   }
 
+  JourneyOptions journey_options;
+  auto* journey_cmd = app.add_subcommand("journey", "Journey definitions (docs/journeys.md)");
+  journey_cmd->require_subcommand(1);
+  std::vector<std::pair<CLI::App*, std::string>> journey_actions;
+  for (const char* action : {"validate", "create", "update"}) {
+    auto* command = journey_cmd->add_subcommand(
+        action, std::string(action) == "validate"
+                    ? "Check a definition file; print its canonical form or every error"
+                    : (std::string(action) == "create" ? "Store a new journey as a draft"
+                                                       : "Store a new version of a journey"));
+    command->add_option("file", journey_options.file, "JSON definition")->required();
+    journey_actions.emplace_back(command, action);
+  }
+  journey_actions.emplace_back(journey_cmd->add_subcommand("list", "One line per journey"), "list");
+  for (const char* action : {"show", "activate", "pause"}) {
+    auto* command = journey_cmd->add_subcommand(
+        action, std::string(action) == "show"       ? "Print a stored definition"
+                : std::string(action) == "activate" ? "Start entering customers"
+                                                    : "Stop entering customers");
+    command->add_option("id", journey_options.id, "Journey id")->required();
+    if (std::string(action) == "show") {
+      command->add_option("--version", journey_options.version, "Version (default: current)");
+    }
+    journey_actions.emplace_back(command, action);
+  }
+  for (auto& [command, action] : journey_actions) {
+    if (action == "validate") continue;
+    command->add_option("--data-dir", journey_options.data_dir, "RocksDB directory")
+        ->capture_default_str();
+    AddPrivacyFlags(command, journey_options.privacy, false);
+  }
+
   CLI11_PARSE(app, argc, argv);
+  for (auto& [command, action] : journey_actions) {
+    if (command->parsed()) {
+      journey_options.action = action;
+      return RunJourney(journey_options);
+    }
+  }
   if (catalog_import->parsed() || catalog_get->parsed()) {
     catalog_options.action = catalog_import->parsed() ? "import" : "get";
     return RunCatalog(catalog_options);

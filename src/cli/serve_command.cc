@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/node.h"
 #include "core/logging.h"
+#include "journey/journey_store.h"
 #include "pipeline/consumer_runner.h"
 #include "pipeline/erasure_service.h"
 #include "pipeline/recommend_participant.h"
@@ -188,6 +189,8 @@ int RunServe(const ServeOptions& options) {
   RegisterAnalyticsRoutes(router, AnalyticsRouteDeps{model_runs, profiles, audit->get()});
   catalog::CatalogStore catalog(*node->store, clock);
   RegisterCatalogRoutes(router, catalog);
+  journey::JourneyStore journeys(*node->store, clock);
+  RegisterJourneyRoutes(router, journeys, segments->get());
   auto weather = MakeWeatherProvider(options.weather, clock);
   if (!weather.ok()) return Fail(weather.status());
   recserve::RecommendService recommendations(*node->store, profiles, &catalog, weather->get(),

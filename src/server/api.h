@@ -34,6 +34,10 @@ namespace catalog {
 class CatalogStore;
 }
 
+namespace journey {
+class JourneyStore;
+}
+
 // POST /v1/track, /v1/identify, /v1/page, /v1/screen, /v1/group, /v1/alias, /v1/batch (and /v1/t,
 // /v1/i, /v1/p, /v1/s, /v1/g, /v1/a, /v1/b aliases some SDKs use). Write scope, ingest class.
 // Each stored event gets the write key's source as its top-level "source", then goes through
@@ -95,6 +99,15 @@ void RegisterCatalogRoutes(Router& router, catalog::CatalogStore& catalog);
 // training state and the stored versions). Admin scope, admin class: POST
 // /v1/models/recommendations (202; trains on a background thread; 409 while one runs).
 void RegisterRecommendationRoutes(Router& router, recserve::RecommendService& service);
+
+// Journeys (docs/journeys.md, docs/api.md "Journeys"). Admin scope, admin class: POST
+// /v1/journeys/validate (200 with every error and its path, or the canonical definition), POST
+// /v1/journeys (201; 400 lists every error), PUT /v1/journeys/{id} (a new version),
+// POST /v1/journeys/{id}/activate (409 when the trigger's segment does not exist in `segments`,
+// which may be null to skip the check), POST /v1/journeys/{id}/pause, DELETE /v1/journeys/{id}
+// (drafts only). Read scope, query class: GET /v1/journeys and /v1/journeys/{id}?version=N.
+void RegisterJourneyRoutes(Router& router, journey::JourneyStore& journeys,
+                           const segment::SegmentEngine* segments);
 
 // GET /healthz (process up), /readyz (`ready` returns true), /metrics (Prometheus text), / (index
 // of the router's routes). Public, ops class.

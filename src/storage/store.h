@@ -35,6 +35,7 @@ enum class Cf : int {
   kSegments,    // segment definitions, memberships, size history, re-check timers (segment/)
   kModels,      // per-customer predictions and model runs (profile/prediction_store.h)
   kCatalog,     // item id -> catalog item JSON (catalog/)
+  kJourneys,    // journey records and definition versions (journey/journey_store.h)
   kCount
 };
 

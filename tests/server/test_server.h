@@ -8,6 +8,7 @@
 #include "catalog/catalog_store.h"
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "journey/journey_store.h"
 #include "pipeline/consumer_runner.h"
 #include "pipeline/recommend_participant.h"
 #include "pipeline/segment_participant.h"
@@ -94,6 +95,8 @@ class TestServer {
     RegisterAnalyticsRoutes(*router_, AnalyticsRouteDeps{*model_runs_, *profiles_, options.audit});
     catalog_ = std::make_unique<catalog::CatalogStore>(*store_, clock_);
     RegisterCatalogRoutes(*router_, *catalog_);
+    journeys_ = std::make_unique<journey::JourneyStore>(*store_, clock_);
+    RegisterJourneyRoutes(*router_, *journeys_, segments_.get());
     recommendations_ = std::make_unique<recserve::RecommendService>(
         *store_, *profiles_, catalog_.get(), nullptr, clock_);
     (void)recommendations_->Start();
@@ -174,6 +177,7 @@ class TestServer {
   std::unique_ptr<ErasureService> erasure_;
   std::unique_ptr<scoring::RunService> model_runs_;
   std::unique_ptr<catalog::CatalogStore> catalog_;
+  std::unique_ptr<journey::JourneyStore> journeys_;
   std::unique_ptr<recserve::RecommendService> recommendations_;
   std::unique_ptr<RecommendErasureParticipant> recommend_erasure_;
   std::unique_ptr<segment::SegmentEngine> segments_;

@@ -1,0 +1,118 @@
+// Journeys over HTTP: validation with paths, create, versions, activation against segments,
+// pause, deletion of drafts, and scopes.
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "server/test_server.h"
+
+namespace mercato::testing {
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kVipJourney = R"({"id": "vip-welcome", "name": "VIP welcome",
+  "trigger": {"segmentEntered": "vip"},
+  "steps": [{"id": "wait", "wait": "30m"},
+            {"id": "hello", "send": {"channel": "email", "template": "vip-hello"}}]})";
+
+class JourneyApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.start_status().ok()) << server_.start_status().ToString();
+  }
+  ClientResponse Admin(const std::string& method, const std::string& path,
+                       const std::string& body = "") {
+    return http_.Request(method, path, body, {{"Authorization", BasicAuth(kAdminKey)}});
+  }
+
+  TestServer server_;
+  HttpClient http_{server_.port()};
+};
+
+TEST_F(JourneyApiTest, ValidateReportsEveryErrorWithItsPath) {
+  auto bad = Admin("POST", "/v1/journeys/validate",
+                   R"({"id": "j", "name": "J", "trigger": {"event": "Signed Up"},
+                       "steps": [{"id": "a", "wait": "forever"},
+                                 {"id": "b", "send": {"channel": "email"}, "next": "zz"}]})");
+  ASSERT_EQ(bad.status, 200) << bad.body;
+  json::object result = json::parse(bad.body).as_object();
+  EXPECT_FALSE(result.at("valid").as_bool());
+  const json::array& errors = result.at("errors").as_array();
+  // The step graph (the dangling "zz") is checked once every step itself is valid.
+  ASSERT_EQ(errors.size(), 2u) << bad.body;
+  EXPECT_EQ(errors[0].at("path").as_string(), "steps[0].wait");
+  EXPECT_EQ(errors[1].at("path").as_string(), "steps[1].send.template");
+  auto dangling = Admin("POST", "/v1/journeys/validate",
+                        R"({"id": "j", "name": "J", "trigger": {"event": "Signed Up"},
+                            "steps": [{"id": "b", "send": {"channel": "push", "template": "t"},
+                                       "next": "zz"}]})");
+  ASSERT_EQ(dangling.status, 200);
+  const json::value dangling_result = json::parse(dangling.body);
+  const json::array& graph = dangling_result.at("errors").as_array();
+  ASSERT_EQ(graph.size(), 1u) << dangling.body;
+  EXPECT_EQ(graph[0].at("path").as_string(), "steps[0].next");
+
+  auto good = Admin("POST", "/v1/journeys/validate", kVipJourney);
+  ASSERT_EQ(good.status, 200) << good.body;
+  json::object ok = json::parse(good.body).as_object();
+  EXPECT_TRUE(ok.at("valid").as_bool());
+  EXPECT_EQ(ok.at("definition").at("steps").at(0).at("wait").as_string(), "30m");
+
+  // Creating an invalid journey is a 400 with the same list; nothing is stored.
+  auto refused = Admin("POST", "/v1/journeys", R"({"id": "x", "name": "X", "steps": []})");
+  ASSERT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(json::parse(refused.body).at("errors").as_array().size(), 2u) << refused.body;
+  EXPECT_EQ(http_.Get("/v1/journeys/x", BasicAuth(kReadKey)).status, 404);
+}
+
+TEST_F(JourneyApiTest, CreateVersionActivatePauseAndDelete) {
+  auto created = Admin("POST", "/v1/journeys", kVipJourney);
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(json::parse(created.body).at("status").as_string(), "draft");
+  EXPECT_EQ(Admin("POST", "/v1/journeys", kVipJourney).status, 409);
+
+  // Its trigger's segment does not exist yet: activation is refused.
+  auto early = Admin("POST", "/v1/journeys/vip-welcome/activate");
+  EXPECT_EQ(early.status, 409) << early.body;
+  EXPECT_NE(early.body.find("segment 'vip' does not exist"), std::string::npos) << early.body;
+  auto segment =
+      Admin("POST", "/v1/segments", R"({"id": "vip", "name": "VIP", "rule": "orders >= 3"})");
+  ASSERT_EQ(segment.status, 201) << segment.body;
+  auto active = Admin("POST", "/v1/journeys/vip-welcome/activate");
+  ASSERT_EQ(active.status, 200) << active.body;
+  EXPECT_EQ(json::parse(active.body).at("status").as_string(), "active");
+
+  std::string edited = kVipJourney;
+  edited.replace(edited.find("30m"), 3, "2h");
+  auto updated = Admin("PUT", "/v1/journeys/vip-welcome", edited);
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_EQ(json::parse(updated.body).at("version").as_int64(), 2);
+  auto v1 = http_.Get("/v1/journeys/vip-welcome?version=1", BasicAuth(kReadKey));
+  ASSERT_EQ(v1.status, 200) << v1.body;
+  EXPECT_EQ(json::parse(v1.body).at("definition").at("steps").at(0).at("wait").as_string(), "30m");
+  auto current = http_.Get("/v1/journeys/vip-welcome", BasicAuth(kReadKey));
+  ASSERT_EQ(current.status, 200);
+  EXPECT_EQ(json::parse(current.body).at("definitionVersion").as_int64(), 2);
+  EXPECT_EQ(http_.Get("/v1/journeys/vip-welcome?version=zero", BasicAuth(kReadKey)).status, 400);
+
+  auto list = http_.Get("/v1/journeys", BasicAuth(kReadKey));
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(json::parse(list.body).at("journeys").as_array().size(), 1u);
+
+  EXPECT_EQ(Admin("POST", "/v1/journeys/vip-welcome/pause").status, 200);
+  EXPECT_EQ(Admin("POST", "/v1/journeys/vip-welcome/pause").status, 409);
+  EXPECT_EQ(Admin("DELETE", "/v1/journeys/vip-welcome").status, 409);
+  EXPECT_EQ(Admin("DELETE", "/v1/journeys/nobody").status, 404);
+}
+
+TEST_F(JourneyApiTest, ReadKeysCannotChangeJourneys) {
+  auto response =
+      http_.Request("POST", "/v1/journeys", kVipJourney, {{"Authorization", BasicAuth(kReadKey)}});
+  EXPECT_EQ(response.status, 403);
+  EXPECT_EQ(http_.Get("/v1/journeys", BasicAuth(kWriteKey)).status, 403);
+}
+
+}  // namespace
+}  // namespace mercato::testing
