@@ -11,6 +11,7 @@
 #include "catalog/catalog_store.h"
 #include "cli/commands.h"
 #include "cli/node.h"
+#include "content/template_store.h"
 #include "core/logging.h"
 #include "journey/journey_store.h"
 #include "pipeline/consumer_runner.h"
@@ -197,6 +198,9 @@ int RunServe(const ServeOptions& options) {
                                              clock);
   if (Status status = recommendations.Start(); !status.ok()) return Fail(status);
   RegisterRecommendationRoutes(router, recommendations);
+  content::TemplateStore templates(*node->store, clock);
+  RegisterTemplateRoutes(router,
+                         TemplateRouteDeps{templates, profiles, &recommendations, audit->get()});
   RecommendErasureParticipant recommend_erasure(recommendations);
   erasure.AddParticipant(&recommend_erasure);
   std::atomic<bool> ready{false};

@@ -16,8 +16,9 @@
 //
 // Interpolation: strings as they are, integers in decimal, other numbers in their shortest form
 // that reads back exactly (1.10 gives 1.1), booleans as true/false, null as nothing. A name
-// that resolves to nothing, or to an object or array, renders as nothing and is reported in
-// RenderResult::unresolved, so a preview can show which personalisation fields were missing.
+// that is missing or null (in any tag), or that interpolates an object or array, is reported in
+// RenderResult::unresolved, so a preview can show which personalisation fields were missing; an
+// empty list or false is a value, not reported.
 //
 // Every limit is checked: source size, section nesting, partial depth and output size. Parsing
 // and rendering never throw and never read outside their inputs.

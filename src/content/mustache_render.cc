@@ -43,7 +43,7 @@ class Renderer {
         const json::value* value = Lookup(node);
         std::string scratch;
         const std::string_view text = value != nullptr ? Scalar(*value, &scratch) : "";
-        if (value == nullptr || (value->is_structured())) Unresolved(node.text);
+        if (value == nullptr || value->is_null() || value->is_structured()) Unresolved(node.text);
         return Emit(text,
                     node.kind == Node::Kind::kEscaped && options_.escaping == Escaping::kHtml);
       }
@@ -51,7 +51,7 @@ class Renderer {
         return Section(node);
       case Node::Kind::kInverted: {
         const json::value* value = Lookup(node);
-        if (value == nullptr) Unresolved(node.text);
+        if (value == nullptr || value->is_null()) Unresolved(node.text);
         if (value != nullptr && Truthy(*value)) return Status::Ok();
         return Nodes(node.children);
       }
@@ -63,7 +63,7 @@ class Renderer {
 
   Status Section(const Node& node) {
     const json::value* value = Lookup(node);
-    if (value == nullptr) {
+    if (value == nullptr || value->is_null()) {
       Unresolved(node.text);
       return Status::Ok();
     }

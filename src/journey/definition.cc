@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
+#include "core/id.h"
 #include "journey/definition_text.h"
 
 namespace mercato::journey {
@@ -98,15 +99,7 @@ std::optional<Channel> ParseChannel(std::string_view text) {
   return std::nullopt;
 }
 
-bool IsValidId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!alnum(id.front())) return false;
-  for (char c : id) {
-    if (!alnum(c) && c != '_' && c != '-') return false;
-  }
-  return true;
-}
+bool IsValidId(std::string_view id) { return IsSlugId(id); }
 
 }  // namespace internal
 

@@ -38,6 +38,10 @@ namespace journey {
 class JourneyStore;
 }
 
+namespace content {
+class TemplateStore;
+}
+
 // POST /v1/track, /v1/identify, /v1/page, /v1/screen, /v1/group, /v1/alias, /v1/batch (and /v1/t,
 // /v1/i, /v1/p, /v1/s, /v1/g, /v1/a, /v1/b aliases some SDKs use). Write scope, ingest class.
 // Each stored event gets the write key's source as its top-level "source", then goes through
@@ -108,6 +112,19 @@ void RegisterRecommendationRoutes(Router& router, recserve::RecommendService& se
 // (drafts only). Read scope, query class: GET /v1/journeys and /v1/journeys/{id}?version=N.
 void RegisterJourneyRoutes(Router& router, journey::JourneyStore& journeys,
                            const segment::SegmentEngine* segments);
+
+// Message templates (docs/journeys.md "Message templates", docs/api.md "Templates"). Admin
+// scope, admin class: PUT /v1/templates/{id} (201 created, 200 replaced; every part parsed
+// first), DELETE /v1/templates/{id}, POST /v1/templates/{id}/preview ({"customer": id}: the
+// customer's data, audited as "template.preview"; or {"data": {...}}). Read scope, query class:
+// GET /v1/templates, /v1/templates/{id}. `recommendations` and `audit` may be null.
+struct TemplateRouteDeps {
+  content::TemplateStore& templates;
+  const ProfileStore& profiles;
+  const recserve::RecommendService* recommendations = nullptr;
+  AuditLog* audit = nullptr;
+};
+void RegisterTemplateRoutes(Router& router, const TemplateRouteDeps& deps);
 
 // GET /healthz (process up), /readyz (`ready` returns true), /metrics (Prometheus text), / (index
 // of the router's routes). Public, ops class.

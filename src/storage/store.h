@@ -36,6 +36,7 @@ enum class Cf : int {
   kModels,      // per-customer predictions and model runs (profile/prediction_store.h)
   kCatalog,     // item id -> catalog item JSON (catalog/)
   kJourneys,    // journey records and definition versions (journey/journey_store.h)
+  kTemplates,   // template id -> message template JSON (content/template_store.h)
   kCount
 };
 

@@ -108,17 +108,18 @@ TEST(MustacheTest, PartialsAreIndentedLikeTheirStandaloneTag) {
 TEST(MustacheTest, ReportsWhatRenderedAsNothing) {
   auto tmpl = MustacheTemplate::Parse(
       "Hi {{first_name}}{{^first_name}}there{{/first_name}}, {{#cart}}{{name}}{{/cart}} "
-      "{{profile}} {{traits.city}} {{>footer}} {{first_name}}");
+      "{{profile}} {{traits.city}} {{>footer}} {{first_name}}{{nick}}{{#l}}{{/l}}");
   ASSERT_TRUE(tmpl.ok());
-  EXPECT_EQ(tmpl->names(),
-            (std::vector<std::string>{"first_name", "cart", "name", "profile", "traits.city"}));
+  EXPECT_EQ(tmpl->names(), (std::vector<std::string>{"first_name", "cart", "name", "profile",
+                                                     "traits.city", "nick", "l"}));
   EXPECT_EQ(tmpl->partials(), std::vector<std::string>{"footer"});
-  auto result = Render(*tmpl, json::parse(R"({"profile":{"x":1},"traits":{"city":"Kraków"}})"));
+  auto result = Render(
+      *tmpl, json::parse(R"({"profile":{"x":1},"traits":{"city":"Kraków"},"nick":null,"l":[]})"));
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->text, "Hi there,   Kraków  ");
-  // Each once, in order; an object interpolated is reported too.
+  // Each once, in order; an object interpolated and a null are reported too, an empty list is not.
   EXPECT_EQ(result->unresolved,
-            (std::vector<std::string>{"first_name", "cart", "profile", "> footer"}));
+            (std::vector<std::string>{"first_name", "cart", "profile", "> footer", "nick"}));
 }
 
 TEST(MustacheTest, PlainTextIsNotEscaped) {

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "catalog/catalog_store.h"
+#include "content/template_store.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "journey/journey_store.h"
@@ -101,6 +102,9 @@ class TestServer {
         *store_, *profiles_, catalog_.get(), nullptr, clock_);
     (void)recommendations_->Start();
     RegisterRecommendationRoutes(*router_, *recommendations_);
+    templates_ = std::make_unique<content::TemplateStore>(*store_, clock_);
+    RegisterTemplateRoutes(*router_, TemplateRouteDeps{*templates_, *profiles_,
+                                                       recommendations_.get(), options.audit});
     recommend_erasure_ = std::make_unique<RecommendErasureParticipant>(*recommendations_);
     erasure_->AddParticipant(recommend_erasure_.get());
     RegisterOpsRoutes(*router_, metrics_, [] { return true; });
@@ -178,6 +182,7 @@ class TestServer {
   std::unique_ptr<scoring::RunService> model_runs_;
   std::unique_ptr<catalog::CatalogStore> catalog_;
   std::unique_ptr<journey::JourneyStore> journeys_;
+  std::unique_ptr<content::TemplateStore> templates_;
   std::unique_ptr<recserve::RecommendService> recommendations_;
   std::unique_ptr<RecommendErasureParticipant> recommend_erasure_;
   std::unique_ptr<segment::SegmentEngine> segments_;
