@@ -8,6 +8,8 @@ PACKAGES=(
   g++ cmake ninja-build make pkg-config ccache clang-format clang-tidy
   # libraries (docs/architecture.md, "Modules and layers")
   libboost1.81-dev libboost-json1.81-dev librocksdb-dev zlib1g-dev libssl-dev libcli11-dev
+  # the SMTP channel (src/channel/smtp_sender.cc)
+  libcurl4-openssl-dev
   # gradient-boosted trees of the churn model (src/analytics/customer/churn_model.cc)
   libxgboost-dev
   # maximum-likelihood fits of the CLV models (src/analytics/clv/)
@@ -18,6 +20,8 @@ PACKAGES=(
   libtorch-dev
   # tests and benchmarks; python3-sklearn is the clustering comparator (tests/tools/, bench/)
   libgtest-dev libgmock-dev libbenchmark-dev python3 curl python3-sklearn
+  # the SMTP receiver the e-mail tests deliver to (tests/tools/smtp_receiver.py)
+  python3-aiosmtpd
   # fuzz targets (docs/fuzzing.md): clang 14 and its libFuzzer runtime (libclang_rt.fuzzer)
   clang-14 libclang-rt-14-dev
 )
