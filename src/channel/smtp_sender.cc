@@ -1,9 +1,8 @@
 #include "channel/smtp_sender.h"
 
-#include <curl/curl.h>
+#include "channel/curl_common.h"
 
 #include <cstring>
-#include <mutex>
 
 namespace mercato::channel {
 namespace {
@@ -23,14 +22,11 @@ size_t ReadBody(char* buffer, size_t size, size_t count, void* user) {
   return n;
 }
 
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 }  // namespace
 
-SmtpSender::SmtpSender(SmtpOptions options) : options_(std::move(options)) { GlobalInit(); }
+SmtpSender::SmtpSender(SmtpOptions options) : options_(std::move(options)) {
+  internal::CurlGlobalInit();
+}
 
 SendResult SmtpSender::Send(const EmailMessage& message) const {
   SendResult result;
@@ -59,18 +55,13 @@ SendResult SmtpSender::Send(const EmailMessage& message) const {
   curl_easy_setopt(
       curl, CURLOPT_USE_SSL,
       options_.require_tls ? static_cast<long>(CURLUSESSL_ALL) : static_cast<long>(CURLUSESSL_TRY));
-  if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
   if (!options_.username.empty()) {
     curl_easy_setopt(curl, CURLOPT_USERNAME, options_.username.c_str());
     curl_easy_setopt(curl, CURLOPT_PASSWORD, options_.password.c_str());
   }
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_ms));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  const CURLcode code = curl_easy_perform(curl);
   long reply = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply);
+  const CURLcode code = internal::PerformWithLimits(
+      curl, options_.connect_timeout_ms, options_.timeout_ms, options_.ca_file, error, &reply);
   curl_slist_free_all(recipients);
   curl_easy_cleanup(curl);
 

@@ -7,7 +7,7 @@
 
 #include <boost/json.hpp>
 
-#include "support/smtp_receiver.h"
+#include "support/receiver_process.h"
 #include "support/test_pki.h"
 #include "support/test_support.h"
 
@@ -15,7 +15,7 @@ namespace mercato::channel {
 namespace {
 
 namespace json = boost::json;
-using testing::SmtpReceiver;
+using testing::ReceiverProcess;
 using testing::TempDir;
 
 std::string Normalised(std::string_view text) {  // the parser keeps CRLF line ends
@@ -50,12 +50,12 @@ class SmtpTest : public ::testing::Test {
   }
   SmtpOptions Options() const {
     SmtpOptions options;
-    options.url = receiver_.url();
+    options.url = receiver_.Url("smtp");
     options.timeout_ms = 3'000;
     return options;
   }
   TempDir dir_;
-  SmtpReceiver receiver_;
+  ReceiverProcess receiver_{"smtp_receiver.py"};
 };
 
 TEST_F(SmtpTest, DeliversWhatAMailClientReadsBack) {

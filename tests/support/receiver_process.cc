@@ -1,4 +1,4 @@
-#include "support/smtp_receiver.h"
+#include "support/receiver_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -16,7 +16,7 @@
 
 namespace mercato::testing {
 
-SmtpReceiver::~SmtpReceiver() {
+ReceiverProcess::~ReceiverProcess() {
   if (stdin_fd_ >= 0) close(stdin_fd_);
   if (pid_ > 0) {
     kill(pid_, SIGKILL);
@@ -24,8 +24,8 @@ SmtpReceiver::~SmtpReceiver() {
   }
 }
 
-bool SmtpReceiver::Start(const std::filesystem::path& out_dir, const std::vector<std::string>& args,
-                         std::string& error) {
+bool ReceiverProcess::Start(const std::filesystem::path& out_dir,
+                            const std::vector<std::string>& args, std::string& error) {
   out_dir_ = out_dir;
   std::filesystem::create_directories(out_dir);
   int in_pipe[2];
@@ -34,7 +34,7 @@ bool SmtpReceiver::Start(const std::filesystem::path& out_dir, const std::vector
     error = "pipe failed";
     return false;
   }
-  const std::string script = (SourceDir() / "tests/tools/smtp_receiver.py").string();
+  const std::string script = (SourceDir() / "tests/tools" / script_).string();
   std::vector<std::string> argv_text = {"/usr/bin/python3", script, "--out", out_dir.string()};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
   pid_ = fork();
@@ -77,7 +77,7 @@ bool SmtpReceiver::Start(const std::filesystem::path& out_dir, const std::vector
   return false;
 }
 
-std::vector<boost::json::value> SmtpReceiver::Messages() const {
+std::vector<boost::json::value> ReceiverProcess::Messages() const {
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(out_dir_)) {
     if (entry.path().extension() == ".json") files.push_back(entry.path());
