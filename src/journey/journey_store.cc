@@ -106,7 +106,9 @@ Status JourneyStore::WriteRecord(const JourneyRecord& record, const std::string*
   if (definition_json != nullptr) {
     batch.Put(store_.cf(Cf::kJourneys), VersionKey(record.id, record.version), *definition_json);
   }
-  return store_.Write(batch, /*sync=*/true);
+  RETURN_IF_ERROR(store_.Write(batch, /*sync=*/true));
+  generation_.fetch_add(1, std::memory_order_release);
+  return Status::Ok();
 }
 
 Result<JourneyRecord> JourneyStore::Create(const JourneyDefinition& definition) {
@@ -222,7 +224,9 @@ Status JourneyStore::Delete(std::string_view id) {
   for (uint64_t version = 1; version <= record.version; ++version) {
     batch.Delete(store_.cf(Cf::kJourneys), VersionKey(id, version));
   }
-  return store_.Write(batch, /*sync=*/true);
+  RETURN_IF_ERROR(store_.Write(batch, /*sync=*/true));
+  generation_.fetch_add(1, std::memory_order_release);
+  return Status::Ok();
 }
 
 }  // namespace mercato::journey

@@ -1,3 +1,4 @@
+#pragma once
 // JourneyStore: journey definitions and their versions in the journeys column family.
 //
 // Keys (docs/formats/keys.md):
@@ -13,6 +14,7 @@
 // Thread safety: safe from any thread; writes are serialised by one mutex so that read-modify-
 // write of a record is atomic with respect to this object. Each write is one synced WriteBatch.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -75,6 +77,8 @@ class JourneyStore {
   Result<JourneyRecord> Pause(std::string_view id);
   // FailedPrecondition once it has been activated; NotFound when absent.
   Status Delete(std::string_view id);
+  // Grows after every successful write: the engine reloads definitions when it changes.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
   Result<JourneyRecord> ReadRecord(std::string_view id) const;
@@ -83,6 +87,7 @@ class JourneyStore {
   Store& store_;
   const Clock& clock_;
   std::mutex write_mu_;
+  std::atomic<uint64_t> generation_{1};
 };
 
 }  // namespace mercato::journey

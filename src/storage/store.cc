@@ -12,9 +12,9 @@
 namespace mercato {
 namespace {
 
-constexpr const char* kCfNames[] = {"default",  "log",      "dedupe",   "events",   "identities",
-                                    "profiles", "meta",     "keys",     "segments", "models",
-                                    "catalog",  "journeys", "templates"};
+constexpr const char* kCfNames[] = {
+    "default",  "log",    "dedupe",  "events",   "identities", "profiles",      "meta",  "keys",
+    "segments", "models", "catalog", "journeys", "templates",  "journey_state", "outbox"};
 static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
 
 // Drops dedupe entries whose received_at (first 8 bytes of the value) is older than the window,

@@ -25,18 +25,20 @@ namespace mercato {
 
 enum class Cf : int {
   kDefault = 0,
-  kLog,         // partition | offset -> event payload
-  kDedupe,      // messageId -> received_at | partition | offset
-  kEvents,      // customer | timestamp | partition | offset -> event payload
-  kIdentities,  // kind ':' value -> customer id
-  kProfiles,    // customer id -> profile JSON
-  kMeta,        // cursors, partition count, format version
-  kKeys,        // per-customer data keys wrapped by the master key (privacy/key_vault.h)
-  kSegments,    // segment definitions, memberships, size history, re-check timers (segment/)
-  kModels,      // per-customer predictions and model runs (profile/prediction_store.h)
-  kCatalog,     // item id -> catalog item JSON (catalog/)
-  kJourneys,    // journey records and definition versions (journey/journey_store.h)
-  kTemplates,   // template id -> message template JSON (content/template_store.h)
+  kLog,           // partition | offset -> event payload
+  kDedupe,        // messageId -> received_at | partition | offset
+  kEvents,        // customer | timestamp | partition | offset -> event payload
+  kIdentities,    // kind ':' value -> customer id
+  kProfiles,      // customer id -> profile JSON
+  kMeta,          // cursors, partition count, format version
+  kKeys,          // per-customer data keys wrapped by the master key (privacy/key_vault.h)
+  kSegments,      // segment definitions, memberships, size history, re-check timers (segment/)
+  kModels,        // per-customer predictions and model runs (profile/prediction_store.h)
+  kCatalog,       // item id -> catalog item JSON (catalog/)
+  kJourneys,      // journey records and definition versions (journey/journey_store.h)
+  kTemplates,     // template id -> message template JSON (content/template_store.h)
+  kJourneyState,  // per-customer journey state, timers, indexes, stats (journey/engine_keys.h)
+  kOutbox,        // messages to deliver, delivered keys, dead letters (journey/outbox.h)
   kCount
 };
 

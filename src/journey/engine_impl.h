@@ -1,0 +1,117 @@
+#pragma once
+// The private state of JourneyEngine (engine.h), shared by its source files.
+//
+// Thread safety: members marked "guarded" are used with `mu_` held.
+
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "journey/engine.h"
+#include "journey/outbox.h"
+
+namespace mercato::journey {
+
+// A definition version ready to run: its branch rules compiled, by step index.
+struct CompiledJourney {
+  JourneyDefinition def;
+  uint64_t version = 0;
+  std::vector<std::optional<analytics::rules::Rule>> rules;
+};
+
+// What one round stages: the batch and, for reads within the round, the states it wrote.
+struct Work {
+  rocksdb::WriteBatch batch;
+  std::map<std::string, JourneyState, std::less<>> states;                 // by StateKey
+  std::map<std::string, std::set<std::string>, std::less<>> new_journeys;  // customer -> ids
+  std::map<std::string, int64_t, std::less<>> counters;  // engine counter key -> delta
+  size_t transitions = 0;
+  size_t entries = 0;
+  size_t enqueued = 0;
+};
+
+// One track event of a resolved customer.
+struct CustomerEvent {
+  std::string customer;
+  std::string name;
+  std::string_view source;
+  const boost::json::object* properties = nullptr;
+};
+
+class JourneyEngine::Impl {
+ public:
+  Impl(Store& store, EventLog& log, JourneyStore& journeys, const KeyVault& vault,
+       const Clock& clock, MetricsRegistry* metrics, JourneyEngineOptions options);
+
+  // engine.cc
+  Status Load();
+  Result<std::optional<JourneyState>> State(std::string_view journey,
+                                            std::string_view customer) const;
+  Result<std::vector<StepCounters>> Stats(std::string_view journey) const;
+  Result<size_t> EraseCustomer(std::string_view customer);
+  uint64_t Lag() const;
+  std::vector<uint64_t> Cursors() const;
+
+  // engine_step.cc
+  Result<size_t> Step(size_t max_items);
+
+ private:
+  // engine.cc: definitions
+  Status ReloadIfChanged();  // guarded
+  Result<std::shared_ptr<const CompiledJourney>> Definition(const std::string& id,
+                                                            uint64_t version);  // guarded
+  bool IsActive(std::string_view id) const;                                     // guarded
+
+  // engine_step.cc
+  Result<size_t> StepTimers(int64_t now_us, size_t budget);
+  Result<size_t> StepRecords(int64_t now_us, size_t budget);
+  Status Commit(Work& work);
+  Status HandleEvent(const CustomerEvent& event, int64_t now_us, Work& work);
+  Status TryEnter(const CompiledJourney& journey, std::string_view customer, int64_t now_us,
+                  Work& work);
+  // Runs the customer from step `index` until a step waits or the journey ends.
+  Status Advance(const CompiledJourney& journey, std::string_view customer, JourneyState& state,
+                 int index, int64_t now_us, Work& work);
+  void Exit(const CompiledJourney& journey, JourneyState& state, std::string_view reason,
+            int64_t now_us, Work& work);
+  void Enqueue(const CompiledJourney& journey, std::string_view customer, const JourneyState& state,
+               const journey::Step& step, int64_t now_us, Work& work);
+  Result<std::optional<JourneyState>> ReadState(const Work& work, std::string_view journey,
+                                                std::string_view customer) const;
+  void PutState(Work& work, std::string_view journey, std::string_view customer,
+                const JourneyState& state);
+  Result<std::vector<std::string>> JourneysOf(const Work& work, std::string_view customer) const;
+  Result<std::optional<std::string>> ResolveCustomer(std::string_view user_id,
+                                                     std::string_view anonymous_id) const;
+
+  Store& store_;
+  EventLog& log_;
+  JourneyStore& journeys_;
+  const KeyVault& vault_;
+  const Clock& clock_;
+  const JourneyEngineOptions options_;
+
+  Counter* transitions_total_ = nullptr;
+  Counter* entries_total_ = nullptr;
+  Counter* enqueued_total_ = nullptr;
+  Histogram* step_seconds_ = nullptr;
+  Histogram* enqueue_delay_ = nullptr;
+
+  mutable std::mutex mu_;
+  std::vector<uint64_t> cursors_;  // guarded
+  std::unique_ptr<std::atomic<uint64_t>[]> published_cursors_;
+  uint64_t generation_seen_ = 0;                                // guarded
+  std::map<std::string, JourneyRecord, std::less<>> records_;   // guarded
+  std::vector<std::shared_ptr<const CompiledJourney>> active_;  // guarded
+  std::map<std::pair<std::string, uint64_t>, std::shared_ptr<const CompiledJourney>>
+      compiled_;  // guarded
+};
+
+}  // namespace mercato::journey

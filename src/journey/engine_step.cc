@@ -1,0 +1,527 @@
+// JourneyEngine (engine.h): a round of work — timers, log records, step execution.
+
+#include <boost/json/parse.hpp>
+#include <chrono>
+
+#include "core/big_endian.h"
+#include "core/hash.h"
+#include "core/logging.h"
+#include "core/time_format.h"
+#include "event/event.h"
+#include "journey/engine_impl.h"
+#include "journey/engine_keys.h"
+#include "journey/event_match.h"
+#include "profile/event_view.h"
+#include "profile/keys.h"
+#include "profile/profile_state.h"
+
+namespace mercato::journey {
+namespace {
+
+namespace json = boost::json;
+constexpr int kMaxRedirectHops = 16;
+constexpr std::string_view kJourneyWide;  // the step of journey-wide counters
+constexpr int64_t kDefaultGoalWindowUs = 7 * kMicrosPerDay;
+
+void Count(Work& work, std::string_view journey, std::string_view step, std::string_view counter,
+           int64_t delta = 1) {
+  work.counters[EngineCounterKey(journey, step, counter)] += delta;
+}
+
+int64_t NextUtcTime(int64_t now_us, int minute) {
+  const int64_t day_start = now_us - (((now_us % kMicrosPerDay) + kMicrosPerDay) % kMicrosPerDay);
+  int64_t at = day_start + static_cast<int64_t>(minute) * 60 * kMicrosPerSecond;
+  while (at <= now_us) at += kMicrosPerDay;
+  return at;
+}
+
+bool TriggerMatches(const Trigger& trigger, const CustomerEvent& event) {
+  switch (trigger.kind) {
+    case Trigger::Kind::kEvent:
+      return !IsSystemSource(event.source) &&
+             MatchesEvent(trigger.event, event.name, event.properties);
+    case Trigger::Kind::kSegmentEntered:
+    case Trigger::Kind::kSegmentExited: {
+      const std::string_view name = trigger.kind == Trigger::Kind::kSegmentEntered
+                                        ? kSegmentEnteredEvent
+                                        : kSegmentExitedEvent;
+      return IsSystemSource(event.source) && event.name == name &&
+             profile::StringField(event.properties, "segment_id") == trigger.segment;
+    }
+    case Trigger::Kind::kSchedule:
+      return false;
+  }
+  return false;
+}
+
+// The index a step continues with when it names `next` (empty: the following step).
+int Following(const CompiledJourney& journey, std::string_view next, int index) {
+  return next.empty() ? index + 1 : journey.def.StepIndex(next);
+}
+
+}  // namespace
+
+Result<size_t> JourneyEngine::Impl::Step(size_t max_items) {
+  std::lock_guard lock(mu_);
+  const auto started = std::chrono::steady_clock::now();
+  RETURN_IF_ERROR(ReloadIfChanged());
+  const int64_t now = clock_.NowMicros();
+  ASSIGN_OR_RETURN(size_t fired, StepTimers(now, max_items));
+  ASSIGN_OR_RETURN(size_t records, StepRecords(now, max_items));
+  const size_t done = fired + records;
+  if (done > 0 && step_seconds_ != nullptr) {
+    step_seconds_->Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+  return done;
+}
+
+Result<std::optional<JourneyState>> JourneyEngine::Impl::ReadState(
+    const Work& work, std::string_view journey, std::string_view customer) const {
+  const std::string key = StateKey(journey, customer);
+  if (auto staged = work.states.find(key); staged != work.states.end()) {
+    return std::optional<JourneyState>(staged->second);
+  }
+  Result<std::string> stored = store_.Get(Cf::kJourneyState, key);
+  if (!stored.ok()) {
+    if (stored.status().code() == StatusCode::kNotFound) return std::optional<JourneyState>();
+    return stored.status();
+  }
+  ASSIGN_OR_RETURN(JourneyState state, JourneyState::Parse(*stored));
+  return std::optional<JourneyState>(std::move(state));
+}
+
+void JourneyEngine::Impl::PutState(Work& work, std::string_view journey, std::string_view customer,
+                                   const JourneyState& state) {
+  std::string key = StateKey(journey, customer);
+  work.batch.Put(store_.cf(Cf::kJourneyState), key, state.Serialize());
+  work.states.insert_or_assign(std::move(key), state);
+}
+
+Result<std::vector<std::string>> JourneyEngine::Impl::JourneysOf(const Work& work,
+                                                                 std::string_view customer) const {
+  std::set<std::string> ids;
+  const std::string prefix = CustomerJourneysPrefix(customer);
+  auto it = store_.NewIterator(Cf::kJourneyState);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    ids.emplace(it->key().ToStringView().substr(prefix.size()));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading a customer's journeys"));
+  if (auto staged = work.new_journeys.find(customer); staged != work.new_journeys.end()) {
+    ids.insert(staged->second.begin(), staged->second.end());
+  }
+  return std::vector<std::string>(ids.begin(), ids.end());
+}
+
+Result<std::optional<std::string>> JourneyEngine::Impl::ResolveCustomer(
+    std::string_view user_id, std::string_view anonymous_id) const {
+  const std::string primary =
+      user_id.empty() ? profile::IdentityKey(profile::IdentityKind::kAnonymousId, anonymous_id)
+                      : profile::IdentityKey(profile::IdentityKind::kUserId, user_id);
+  Result<std::string> customer =
+      store_.Get(Cf::kIdentities, profile::IdentityIndexKey(vault_.pseudonym_key(), primary));
+  if (!customer.ok()) {
+    if (customer.status().code() == StatusCode::kNotFound) return std::optional<std::string>();
+    return customer.status();
+  }
+  std::string id = std::move(*customer);
+  for (int hop = 0; hop < kMaxRedirectHops; ++hop) {
+    Result<std::string> stored = store_.Get(Cf::kProfiles, id);
+    if (!stored.ok()) {
+      if (stored.status().code() == StatusCode::kNotFound) return std::optional<std::string>();
+      return stored.status();
+    }
+    ASSIGN_OR_RETURN(profile::ProfileState state, profile::ProfileState::Parse(id, *stored));
+    if (state.merged_into.empty()) return std::optional<std::string>(std::move(id));
+    id = state.merged_into;
+  }
+  return std::optional<std::string>();
+}
+
+Result<size_t> JourneyEngine::Impl::StepTimers(int64_t now_us, size_t budget) {
+  struct Due {
+    int64_t due_us;
+    std::string journey;
+    std::string customer;
+  };
+  std::vector<Due> due;
+  auto it = store_.NewIterator(Cf::kJourneyState);
+  for (it->Seek(kEngineTimerPrefix);
+       it->Valid() && it->key().starts_with(kEngineTimerPrefix) && due.size() < budget;
+       it->Next()) {
+    int64_t at = 0;
+    std::string_view journey;
+    std::string_view customer;
+    if (!ParseEngineTimerKey(it->key().ToStringView(), at, journey, customer)) {
+      return Status::Corruption("a journey timer key is malformed");
+    }
+    if (at > now_us) break;
+    due.push_back(Due{at, std::string(journey), std::string(customer)});
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading journey timers"));
+  if (due.empty()) return 0;
+  Work work;
+  for (const Due& timer : due) {
+    work.batch.Delete(store_.cf(Cf::kJourneyState),
+                      EngineTimerKey(timer.due_us, timer.journey, timer.customer));
+    ASSIGN_OR_RETURN(std::optional<JourneyState> state,
+                     ReadState(work, timer.journey, timer.customer));
+    // A timer the state no longer waits for (it moved on, or was erased) is dropped.
+    if (!state || !state->active || state->wait == JourneyState::Wait::kNone ||
+        state->due_us != timer.due_us) {
+      continue;
+    }
+    if (!IsActive(timer.journey)) {
+      state->due_us = now_us + options_.paused_recheck_us;
+      work.batch.Put(store_.cf(Cf::kJourneyState),
+                     EngineTimerKey(state->due_us, timer.journey, timer.customer), "");
+      PutState(work, timer.journey, timer.customer, *state);
+      continue;
+    }
+    Result<std::shared_ptr<const CompiledJourney>> journey =
+        Definition(timer.journey, state->version);
+    if (!journey.ok()) {
+      if (journey.status().code() != StatusCode::kNotFound) return journey.status();
+      state->active = false;  // its definition is gone: the journey was deleted
+      state->wait = JourneyState::Wait::kNone;
+      state->exit_reason = "gone";
+      state->exited_at_us = now_us;
+      PutState(work, timer.journey, timer.customer, *state);
+      continue;
+    }
+    const CompiledJourney& compiled = **journey;
+    const journey::Step& step = compiled.def.steps.at(static_cast<size_t>(state->step));
+    const bool timed_out = state->wait == JourneyState::Wait::kEvent;
+    state->wait = JourneyState::Wait::kNone;
+    state->due_us = 0;
+    if (timed_out) {
+      Count(work, timer.journey, step.id, "timedOut");
+      if (step.on_timeout.empty()) {
+        Exit(compiled, *state, "timeout", now_us, work);
+        PutState(work, timer.journey, timer.customer, *state);
+        continue;
+      }
+      RETURN_IF_ERROR(Advance(compiled, timer.customer, *state,
+                              compiled.def.StepIndex(step.on_timeout), now_us, work));
+    } else {
+      RETURN_IF_ERROR(Advance(compiled, timer.customer, *state,
+                              Following(compiled, step.next, state->step), now_us, work));
+    }
+  }
+  RETURN_IF_ERROR(Commit(work));
+  return due.size();
+}
+
+Result<size_t> JourneyEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
+  const uint32_t partitions = log_.partitions();
+  std::vector<uint64_t> limits(partitions);
+  std::vector<uint64_t> upstream;
+  if (options_.upstream_cursors) upstream = options_.upstream_cursors();
+  for (uint32_t p = 0; p < partitions; ++p) {
+    limits[p] = log_.EndOffset(p);
+    if (p < upstream.size()) limits[p] = std::min(limits[p], upstream[p]);
+  }
+  const size_t share = std::max<size_t>(1, budget / partitions);
+  std::vector<uint64_t> next = cursors_;
+  std::vector<int64_t> received;
+  Work work;
+  size_t consumed = 0;
+  for (uint32_t p = 0; p < partitions; ++p) {
+    if (cursors_[p] >= limits[p]) continue;
+    const size_t count = static_cast<size_t>(std::min<uint64_t>(limits[p] - cursors_[p], share));
+    ASSIGN_OR_RETURN(std::vector<LogRecord> records, log_.Read(p, cursors_[p], count));
+    for (const LogRecord& record : records) {
+      next[p] = record.offset + 1;
+      ++consumed;
+      if (records_.empty()) continue;  // no journey: only the cursor moves
+      boost::system::error_code ec;
+      json::value root = json::parse(record.payload, ec);
+      if (ec) continue;  // the profile consumer logs and counts undecodable records
+      Result<profile::EventView> view = profile::ReadEventView(root, &vault_);
+      if (!view.ok() || view->type != EventType::kTrack) continue;
+      ASSIGN_OR_RETURN(std::optional<std::string> customer,
+                       ResolveCustomer(view->user_id, view->anonymous_id));
+      if (!customer) continue;  // erased since, or never a customer (system events only)
+      CustomerEvent event{std::move(*customer), std::string(view->event_name), view->source,
+                          view->properties};
+      const size_t before = work.enqueued;
+      RETURN_IF_ERROR(HandleEvent(event, now_us, work));
+      if (work.enqueued > before) {
+        if (const json::value* at = root.get_object().if_contains("receivedAt");
+            at != nullptr && at->is_string()) {
+          if (Result<int64_t> parsed = ParseTimestamp(at->get_string()); parsed.ok()) {
+            received.push_back(*parsed);
+          }
+        }
+      }
+    }
+  }
+  if (consumed == 0) return 0;
+  for (uint32_t p = 0; p < partitions; ++p) {
+    if (next[p] == cursors_[p]) continue;
+    std::string value;
+    PutFixed64BE(value, next[p]);
+    work.batch.Put(store_.cf(Cf::kMeta), EngineCursorKey(p), value);
+  }
+  RETURN_IF_ERROR(Commit(work));
+  cursors_ = next;
+  for (uint32_t p = 0; p < partitions; ++p) published_cursors_[p] = cursors_[p];
+  if (enqueue_delay_ != nullptr && !received.empty()) {
+    const int64_t written = clock_.NowMicros();
+    for (int64_t at : received) {
+      enqueue_delay_->Observe(static_cast<double>(std::max<int64_t>(0, written - at)) / 1e6);
+    }
+  }
+  return consumed;
+}
+
+Status JourneyEngine::Impl::Commit(Work& work) {
+  for (const auto& [key, delta] : work.counters) {
+    uint64_t value = 0;
+    Result<std::string> stored = store_.Get(Cf::kJourneyState, key);
+    if (stored.ok() && stored->size() == 8) {
+      value = GetFixed64BE(*stored);
+    } else if (!stored.ok() && stored.status().code() != StatusCode::kNotFound) {
+      return stored.status();
+    }
+    std::string encoded;
+    PutFixed64BE(encoded, value + static_cast<uint64_t>(delta));
+    work.batch.Put(store_.cf(Cf::kJourneyState), key, encoded);
+  }
+  if (work.batch.Count() == 0) return Status::Ok();
+  // Not synced: a crash of the process loses nothing (the WAL is in the kernel); a power loss
+  // repeats the round from the previous cursors, which makes the same keys again.
+  RETURN_IF_ERROR(store_.Write(work.batch, /*sync=*/false));
+  if (transitions_total_ != nullptr) {
+    transitions_total_->Inc(work.transitions);
+    entries_total_->Inc(work.entries);
+    enqueued_total_->Inc(work.enqueued);
+  }
+  if (work.enqueued > 0 && options_.on_enqueued) options_.on_enqueued();
+  return Status::Ok();
+}
+
+Status JourneyEngine::Impl::HandleEvent(const CustomerEvent& event, int64_t now_us, Work& work) {
+  ASSIGN_OR_RETURN(std::vector<std::string> mine, JourneysOf(work, event.customer));
+  for (const std::string& id : mine) {
+    ASSIGN_OR_RETURN(std::optional<JourneyState> state, ReadState(work, id, event.customer));
+    if (!state) continue;
+    Result<std::shared_ptr<const CompiledJourney>> found = Definition(id, state->version);
+    if (!found.ok()) {
+      if (found.status().code() == StatusCode::kNotFound) continue;  // deleted journey
+      return found.status();
+    }
+    const CompiledJourney& journey = **found;
+    const bool system = IsSystemSource(event.source);
+    // Goals first: a conversion ends the journey even when the step waits for the same event.
+    if (journey.def.has_goal && !system && !state->converted &&
+        MatchesEvent(journey.def.goal, event.name, event.properties)) {
+      const int64_t window =
+          journey.def.goal_within_us > 0 ? journey.def.goal_within_us : kDefaultGoalWindowUs;
+      const bool attributed =
+          state->last_send_at_us > 0 && now_us - state->last_send_at_us <= window;
+      if (state->active || attributed) {
+        state->converted = true;
+        Count(work, id, kJourneyWide, "converted");
+        if (attributed) {
+          Count(work, id, state->last_send,
+                state->variant.empty() ? "converted" : "converted/" + state->variant);
+        }
+        if (state->active) {
+          if (state->wait != JourneyState::Wait::kNone) {
+            work.batch.Delete(store_.cf(Cf::kJourneyState),
+                              EngineTimerKey(state->due_us, id, event.customer));
+          }
+          Exit(journey, *state, "goal", now_us, work);
+        }
+        PutState(work, id, event.customer, *state);
+        continue;
+      }
+    }
+    if (!state->active || state->wait != JourneyState::Wait::kEvent || system || !IsActive(id)) {
+      continue;
+    }
+    const journey::Step& step = journey.def.steps.at(static_cast<size_t>(state->step));
+    if (!MatchesEvent(step.wait_for, event.name, event.properties)) continue;
+    work.batch.Delete(store_.cf(Cf::kJourneyState),
+                      EngineTimerKey(state->due_us, id, event.customer));
+    state->wait = JourneyState::Wait::kNone;
+    state->due_us = 0;
+    RETURN_IF_ERROR(Advance(journey, event.customer, *state,
+                            Following(journey, step.next, state->step), now_us, work));
+  }
+  for (const auto& journey : active_) {
+    if (!TriggerMatches(journey->def.trigger, event)) continue;
+    RETURN_IF_ERROR(TryEnter(*journey, event.customer, now_us, work));
+  }
+  return Status::Ok();
+}
+
+Status JourneyEngine::Impl::TryEnter(const CompiledJourney& journey, std::string_view customer,
+                                     int64_t now_us, Work& work) {
+  const std::string& id = journey.def.id;
+  ASSIGN_OR_RETURN(std::optional<JourneyState> previous, ReadState(work, id, customer));
+  if (previous) {
+    if (previous->active) return Status::Ok();
+    switch (journey.def.reentry) {
+      case Reentry::kNever:
+        return Status::Ok();
+      case Reentry::kAfterExit:
+        break;
+      case Reentry::kAfterCooldown:
+        if (now_us < previous->entered_at_us + journey.def.reentry_after_us) return Status::Ok();
+        break;
+    }
+  } else {
+    work.batch.Put(store_.cf(Cf::kJourneyState), CustomerJourneyKey(customer, id), "");
+    work.new_journeys[std::string(customer)].insert(id);
+  }
+  JourneyState state;
+  state.version = journey.version;
+  state.entry = previous ? previous->entry + 1 : 1;
+  state.active = true;
+  state.entered_at_us = now_us;
+  ++work.entries;
+  Count(work, id, kJourneyWide, "entered");
+  return Advance(journey, customer, state, 0, now_us, work);
+}
+
+Status JourneyEngine::Impl::Advance(const CompiledJourney& journey, std::string_view customer,
+                                    JourneyState& state, int index, int64_t now_us, Work& work) {
+  const std::string& id = journey.def.id;
+  const auto& steps = journey.def.steps;
+  // Definitions have no loop without a wait, so a walk visits each step at most once.
+  for (size_t hops = 0; hops <= steps.size(); ++hops) {
+    if (index < 0 || static_cast<size_t>(index) >= steps.size()) {
+      Exit(journey, state, "end", now_us, work);
+      PutState(work, id, customer, state);
+      return Status::Ok();
+    }
+    const journey::Step& step = steps[static_cast<size_t>(index)];
+    state.step = index;
+    ++work.transitions;
+    Count(work, id, step.id, "reached");
+    switch (step.kind) {
+      case journey::Step::Kind::kWait:
+      case journey::Step::Kind::kWaitUntil:
+      case journey::Step::Kind::kWaitForEvent: {
+        int64_t due =
+            now_us + (step.kind == journey::Step::Kind::kWait ? step.wait_us : step.timeout_us);
+        if (step.kind == journey::Step::Kind::kWaitUntil) {
+          if (options_.next_local_time) {
+            ASSIGN_OR_RETURN(due, options_.next_local_time(customer, now_us, step.at_minute));
+          } else {
+            due = NextUtcTime(now_us, step.at_minute);
+          }
+        }
+        state.wait = step.kind == journey::Step::Kind::kWaitForEvent ? JourneyState::Wait::kEvent
+                                                                     : JourneyState::Wait::kTimer;
+        state.due_us = std::max(due, now_us + 1);
+        work.batch.Put(store_.cf(Cf::kJourneyState), EngineTimerKey(state.due_us, id, customer),
+                       "");
+        PutState(work, id, customer, state);
+        return Status::Ok();
+      }
+      case journey::Step::Kind::kBranch: {
+        bool holds = false;
+        const auto& rule = journey.rules.at(static_cast<size_t>(index));
+        if (rule && options_.evaluate_rule) {
+          Result<bool> result = options_.evaluate_rule(*rule, customer, now_us);
+          if (!result.ok()) {
+            if (result.status().code() != StatusCode::kNotFound) return result.status();
+            Exit(journey, state, "gone", now_us, work);
+            PutState(work, id, customer, state);
+            return Status::Ok();
+          }
+          holds = *result;
+        }
+        index = Following(journey, holds ? step.then_step : step.else_step, index);
+        continue;
+      }
+      case journey::Step::Kind::kSplit: {
+        uint64_t total = 0;
+        for (const Variant& variant : step.variants) total += variant.weight;
+        const std::string seed =
+            id + "/" + std::string(customer) + "/" + std::to_string(state.entry) + "/" + step.id;
+        const uint64_t hash = Hash64(seed);
+        if (hash % 100 < step.control_percent) {
+          state.variant = "control";
+          Count(work, id, step.id, "variant/control");
+          Exit(journey, state, "control", now_us, work);
+          PutState(work, id, customer, state);
+          return Status::Ok();
+        }
+        uint64_t pick = (hash / 100) % std::max<uint64_t>(total, 1);
+        const Variant* chosen = &step.variants.front();
+        for (const Variant& variant : step.variants) {
+          if (pick < variant.weight) {
+            chosen = &variant;
+            break;
+          }
+          pick -= variant.weight;
+        }
+        state.variant = chosen->name;
+        Count(work, id, step.id, "variant/" + chosen->name);
+        index = journey.def.StepIndex(chosen->next);
+        continue;
+      }
+      case journey::Step::Kind::kSend:
+      case journey::Step::Kind::kSetTrait:
+        Enqueue(journey, customer, state, step, now_us, work);
+        if (step.kind == journey::Step::Kind::kSend) {
+          state.last_send = step.id;
+          state.last_send_at_us = now_us;
+        }
+        index = Following(journey, step.next, index);
+        continue;
+      case journey::Step::Kind::kExit:
+        Exit(journey, state, "exit", now_us, work);
+        PutState(work, id, customer, state);
+        return Status::Ok();
+    }
+  }
+  LOG(ERROR) << "journey '" << id << "' version " << journey.version
+             << " loops without waiting; customer " << customer << " leaves it";
+  Exit(journey, state, "loop", now_us, work);
+  PutState(work, id, customer, state);
+  return Status::Ok();
+}
+
+void JourneyEngine::Impl::Exit(const CompiledJourney& journey, JourneyState& state,
+                               std::string_view reason, int64_t now_us, Work& work) {
+  state.active = false;
+  state.wait = JourneyState::Wait::kNone;
+  state.due_us = 0;
+  state.exited_at_us = now_us;
+  state.exit_reason = reason;
+  Count(work, journey.def.id, kJourneyWide, "exited");
+  Count(work, journey.def.id, kJourneyWide, "exited/" + std::string(reason));
+}
+
+void JourneyEngine::Impl::Enqueue(const CompiledJourney& journey, std::string_view customer,
+                                  const JourneyState& state, const journey::Step& step,
+                                  int64_t now_us, Work& work) {
+  OutboxMessage message;
+  message.key = IdempotencyKey(journey.def.id, customer, state.entry, journey.version, step.id);
+  message.journey = journey.def.id;
+  message.version = journey.version;
+  message.step = step.id;
+  message.entry = state.entry;
+  message.customer = customer;
+  message.variant = state.variant;
+  message.created_at_us = now_us;
+  if (step.kind == journey::Step::Kind::kSend) {
+    message.channel = step.send.channel;
+    message.tmpl = step.send.tmpl;
+    message.endpoint = step.send.endpoint;
+    message.audience = step.send.audience;
+  } else {
+    message.trait = step.trait;
+    message.value = step.trait_value;
+  }
+  work.batch.Put(store_.cf(Cf::kOutbox), OutboxKey(now_us, message.key), message.Serialize());
+  ++work.enqueued;
+  Count(work, journey.def.id, step.id, "enqueued");
+}
+
+}  // namespace mercato::journey

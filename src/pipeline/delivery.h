@@ -1,0 +1,176 @@
+#pragma once
+// DeliveryWorker: carries out the journey engine's outbox (journey/outbox.h) — renders each
+// message for its customer, checks the send-time guards, sends it on its channel and records the
+// outcome (docs/journeys.md, "Delivery").
+//
+// For each due message, in due order:
+//  1. A key already recorded as finished ("x/" key) is dropped: a replay is never sent again.
+//  2. Guards, at send time: consent for the channel's purpose (e-mail, push and chat need
+//     email_marketing, i.e. direct marketing; audience_add needs advertising); suppression of the
+//     channel for the customer (unsubscribed, bounced, complained); the frequency cap of the
+//     channel; quiet hours in the customer's time zone (the message is deferred to their end);
+//     the journey's send rate (deferred by a second). A refused message is recorded as skipped
+//     with the guard's name and never sent.
+//  3. Render (content/template_store.h) with pipeline/message_data.h, then send: e-mail over
+//     SMTP (Message-ID = the idempotency key, so a mailbox can also drop a copy), push as an
+//     FCM-shaped POST with the customer's `push_token` trait, webhook and chat as signed POSTs
+//     with Idempotency-Key, audience updates as hashed members (channel/audience.h); set_trait
+//     appends an identify event (source "mercato/journeys", messageId = the key) to the log.
+//  4. Delivered: the outbox entry goes and the key is recorded, in one batch. Transient failure:
+//     retried after base * 2^attempts (capped) with +-20% jitter, after Retry-After when the
+//     receiver gave one; after max_attempts, or on a permanent failure, the message moves to the
+//     dead-letter list with the reason (a permanent e-mail failure also suppresses e-mail for
+//     the customer: a hard bounce). One failing recipient never holds up the others.
+//
+// The one window where a crash can repeat a send is between the receiver accepting a message and
+// the batch recording it (microseconds); the repeated message carries the same Message-ID or
+// Idempotency-Key, so the receiver can recognise it.
+//
+// Thread safety: Step is serialised by a mutex; EraseCustomer and Suppress may be called from any
+// thread.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "channel/email_message.h"
+#include "channel/http_sender.h"
+#include "channel/smtp_sender.h"
+#include "content/template_store.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "core/status.h"
+#include "journey/outbox.h"
+#include "profile/profile_store.h"
+#include "recserve/recommender.h"
+#include "storage/event_log.h"
+#include "storage/store.h"
+
+namespace mercato {
+
+// How messages leave mercato: the real senders, or a recorder in scenario tests.
+class DeliveryTransport {
+ public:
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  virtual ~DeliveryTransport() = default;
+  virtual channel::SendResult SendEmail(const channel::EmailMessage& message) = 0;
+  virtual channel::HttpResult PostJson(const std::string& url, const std::string& body,
+                                       const Headers& headers) = 0;
+};
+
+// SMTP and HTTP through libcurl (channel/).
+class ChannelTransport final : public DeliveryTransport {
+ public:
+  ChannelTransport(channel::SmtpOptions smtp, channel::HttpOptions http)
+      : smtp_(std::move(smtp)), http_(http) {}
+  channel::SendResult SendEmail(const channel::EmailMessage& message) override {
+    return smtp_.Send(message);
+  }
+  channel::HttpResult PostJson(const std::string& url, const std::string& body,
+                               const Headers& headers) override {
+    return http_.Post(url, body, headers);
+  }
+
+ private:
+  channel::SmtpSender smtp_;
+  channel::HttpSender http_;
+};
+
+struct WebhookEndpoint {
+  std::string url;
+  std::string secret;  // HMAC key of the signature (channel/webhook.h)
+};
+
+struct FrequencyCap {
+  uint32_t max_messages = 0;  // 0: no cap
+  int64_t window_us = kMicrosPerDay;
+};
+
+struct DeliveryOptions {
+  channel::EmailAddress from{"shop@localhost", ""};
+  std::string message_id_domain = "mercato.localhost";
+  // With a base ("https://shop.example/v1/unsubscribe"), e-mails carry a one-click unsubscribe
+  // link with a token signed by `unsubscribe_secret`.
+  std::string unsubscribe_base_url;
+  std::string unsubscribe_secret;
+  std::map<std::string, WebhookEndpoint, std::less<>> endpoints;  // webhook and chat, by name
+  std::string push_url;                                           // FCM-shaped endpoint
+  std::string push_token;                                         // its bearer token
+  WebhookEndpoint audiences;                              // audience updates (signed like webhooks)
+  std::map<std::string, FrequencyCap, std::less<>> caps;  // by channel name
+  int quiet_start_minute = -1;                            // local time; -1: no quiet hours
+  int quiet_end_minute = -1;
+  uint32_t journey_sends_per_second = 0;  // 0: unlimited
+  uint32_t max_attempts = 6;
+  int64_t backoff_base_us = 30 * kMicrosPerSecond;
+  int64_t backoff_max_us = 3600 * kMicrosPerSecond;
+  uint64_t jitter_seed = 1;
+  ConsentDefaults consent_defaults;
+  // Recommendation blocks in templates; null: empty lists.
+  const recserve::RecommendService* recommendations = nullptr;
+  // The next time after `now_us` at which it is `minute` past local midnight for the customer
+  // (quiet hours). Null: UTC.
+  std::function<Result<int64_t>(std::string_view customer, int64_t now_us, int minute)>
+      next_local_time;
+};
+
+// The one-click unsubscribe token of (customer, channel): "<customer>.<channel>.<hex HMAC>".
+std::string UnsubscribeToken(std::string_view secret, std::string_view customer,
+                             std::string_view channel);
+// The customer and channel of a valid token; InvalidArgument otherwise.
+Result<std::pair<std::string, std::string>> VerifyUnsubscribeToken(std::string_view secret,
+                                                                   std::string_view token);
+
+class DeliveryWorker {
+ public:
+  // `log` receives set_trait identify events and may be null (then set_trait is dead-lettered).
+  DeliveryWorker(Store& store, EventLog* log, const ProfileStore& profiles,
+                 const content::TemplateStore& templates, DeliveryTransport& transport,
+                 const Clock& clock, MetricsRegistry* metrics, DeliveryOptions options);
+
+  // Delivers up to `max_messages` due messages. Returns how many were handled (0: none due).
+  // Errors are the store's: what was not recorded is handled again by the next call.
+  Result<size_t> Step(size_t max_messages = 256);
+  // Messages in the outbox (due or not).
+  Result<uint64_t> Pending() const;
+
+  // Suppresses `channel` for the customer ("unsubscribed", "bounced", "complained").
+  Status Suppress(std::string_view customer, std::string_view channel, std::string_view reason);
+  // The suppression reason, or NotFound.
+  Result<std::string> Suppression(std::string_view customer, std::string_view channel) const;
+  // Removes the customer's suppressions and frequency records.
+  Result<size_t> EraseCustomer(std::string_view customer);
+
+ private:
+  struct Outcome;
+  Result<Outcome> Deliver(const journey::OutboxMessage& message, int64_t now_us);
+  Result<std::string> Guard(const journey::OutboxMessage& message, std::string_view customer,
+                            int64_t now_us, int64_t& defer_until);
+  Status Record(const journey::OutboxMessage& message, std::string_view stored_key,
+                const Outcome& outcome, int64_t now_us);
+
+  Store& store_;
+  EventLog* log_;
+  const ProfileStore& profiles_;
+  const content::TemplateStore& templates_;
+  DeliveryTransport& transport_;
+  const Clock& clock_;
+  const DeliveryOptions options_;
+  Counter* sent_ = nullptr;
+  Counter* retried_ = nullptr;
+  Counter* dead_ = nullptr;
+  Counter* skipped_ = nullptr;
+
+  std::mutex mu_;
+  std::mt19937_64 jitter_;                                    // guarded by mu_
+  std::map<std::string, std::pair<int64_t, uint32_t>> rate_;  // journey -> (second, sends)
+};
+
+}  // namespace mercato

@@ -1,0 +1,64 @@
+#include "pipeline/journey_support.h"
+
+#include "pipeline/delivery_guards.h"
+#include "profile/profile_state.h"
+#include "segment/customer_context.h"
+
+namespace mercato {
+namespace {
+
+bool TwoDigits(std::string_view text, int& out) {
+  if (text.size() != 2 || text[0] < '0' || text[0] > '9' || text[1] < '0' || text[1] > '9') {
+    return false;
+  }
+  out = (text[0] - '0') * 10 + (text[1] - '0');
+  return true;
+}
+
+}  // namespace
+
+std::optional<int> ParseUtcOffset(std::string_view text) {
+  if (text == "UTC" || text == "Z" || text == "GMT") return 0;
+  if (text.size() < 3 || (text[0] != '+' && text[0] != '-')) return std::nullopt;
+  const int sign = text[0] == '-' ? -1 : 1;
+  std::string_view rest = text.substr(1);
+  int hours = 0;
+  int minutes = 0;
+  if (!TwoDigits(rest.substr(0, 2), hours)) return std::nullopt;
+  rest.remove_prefix(2);
+  if (rest.starts_with(':')) rest.remove_prefix(1);
+  if (!rest.empty() && !TwoDigits(rest, minutes)) return std::nullopt;
+  if (hours > 14 || minutes > 59) return std::nullopt;
+  return sign * (hours * 60 + minutes);
+}
+
+RuleEvaluator MakeRuleEvaluator(Store& store, const KeyVault& vault) {
+  return [&store, &vault](const analytics::rules::Rule& rule, std::string_view customer,
+                          int64_t now_us) -> Result<bool> {
+    ASSIGN_OR_RETURN(std::unique_ptr<segment::CustomerContext> context,
+                     segment::CustomerContext::Load(store, vault, customer));
+    return analytics::rules::Matches(rule, *context, now_us);
+  };
+}
+
+LocalTimeFn MakeLocalTime(Store& store) {
+  return [&store](std::string_view customer, int64_t now_us, int minute) -> Result<int64_t> {
+    int offset = 0;
+    Result<std::string> stored = store.Get(Cf::kProfiles, customer);
+    if (stored.ok()) {
+      ASSIGN_OR_RETURN(profile::ProfileState state,
+                       profile::ProfileState::Parse(customer, *stored));
+      if (auto trait = state.traits.find("timezone");
+          trait != state.traits.end() && trait->second.value.is_string()) {
+        offset = ParseUtcOffset(trait->second.value.get_string()).value_or(0);
+      }
+    } else if (stored.status().code() != StatusCode::kNotFound) {
+      return stored.status();
+    }
+    const int64_t shift = static_cast<int64_t>(offset) * 60 * kMicrosPerSecond;
+    // Local wall time is UTC + offset: the next local `minute` is the next UTC one, shifted.
+    return NextUtcMinute(now_us + shift, minute) - shift;
+  };
+}
+
+}  // namespace mercato

@@ -1,0 +1,35 @@
+#pragma once
+// What the journey engine and the delivery worker need from modules they may not include
+// (journey/engine.h options): branch rules evaluated against stored customers with the segment
+// module's CustomerContext, and local times from the customer's `timezone` trait.
+//
+// Time zones: the trait is "UTC", "Z", or a fixed offset "+HH:MM" / "-HH:MM" (also "+HHMM",
+// "+HH"). Any other value, or no trait, counts as UTC.
+//
+// Thread safety: the returned functions are safe from any thread (they only read the store).
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "analytics/rules/rule.h"
+#include "core/status.h"
+#include "privacy/key_vault.h"
+#include "storage/store.h"
+
+namespace mercato {
+
+using RuleEvaluator = std::function<Result<bool>(const analytics::rules::Rule& rule,
+                                                 std::string_view customer, int64_t now_us)>;
+using LocalTimeFn =
+    std::function<Result<int64_t>(std::string_view customer, int64_t now_us, int minute)>;
+
+// NotFound when the customer has no live profile.
+RuleEvaluator MakeRuleEvaluator(Store& store, const KeyVault& vault);
+LocalTimeFn MakeLocalTime(Store& store);
+
+// Minutes east of UTC of a `timezone` value; nullopt when it is not one of the forms above.
+std::optional<int> ParseUtcOffset(std::string_view text);
+
+}  // namespace mercato
