@@ -42,6 +42,9 @@ struct ServeOptions {
   // Weather for recommendation context: "none", "fixed:<condition>:<celsius>" or
   // "open-meteo:<base url>" (weather/make_provider.h).
   std::string weather = "none";
+  // Journey delivery: the SMTP server e-mails go to, and their From address.
+  std::string smtp_url = "smtp://127.0.0.1:25";
+  std::string mail_from = "shop@localhost";
   PrivacyFlags privacy;
 };
 int RunServe(const ServeOptions& options);

@@ -52,6 +52,12 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--read-key", serve.read_keys, "A read key (repeatable)");
   serve_cmd->add_option("--admin-key", serve.admin_keys, "An admin key (repeatable)");
   serve_cmd
+      ->add_option("--smtp-url", serve.smtp_url,
+                   "SMTP server for journey e-mails (smtp://host:port, smtps:// for TLS)")
+      ->capture_default_str();
+  serve_cmd->add_option("--mail-from", serve.mail_from, "From address of journey e-mails")
+      ->capture_default_str();
+  serve_cmd
       ->add_option("--rate-limit-key", serve.rate_limit_key,
                    "Requests per second RATE[:BURST] per API key (0 = no limit)")
       ->capture_default_str();

@@ -13,9 +13,13 @@
 #include "cli/node.h"
 #include "content/template_store.h"
 #include "core/logging.h"
+#include "journey/engine.h"
 #include "journey/journey_store.h"
 #include "pipeline/consumer_runner.h"
+#include "pipeline/delivery.h"
 #include "pipeline/erasure_service.h"
+#include "pipeline/journey_participant.h"
+#include "pipeline/journey_support.h"
 #include "pipeline/recommend_participant.h"
 #include "pipeline/segment_participant.h"
 #include "privacy/audit_log.h"
@@ -163,11 +167,17 @@ int RunServe(const ServeOptions& options) {
   if (!segments.ok()) return Fail(segments.status());
   ConsumerRunner segment_runner(
       "segments", [&segments] { return (*segments)->Step(); }, kConsumerNice);
+  // Set once the journey and delivery runners exist (they are built further down).
+  std::atomic<ConsumerRunner*> journey_wake{nullptr};
+  std::atomic<ConsumerRunner*> delivery_wake{nullptr};
   ConsumerRunner profile_runner(
       "profiles",
-      [&builder, &segment_runner] {
+      [&builder, &segment_runner, &journey_wake] {
         Result<size_t> done = builder.ProcessBatch();
-        if (done.ok() && *done > 0) segment_runner.Notify();
+        if (done.ok() && *done > 0) {
+          segment_runner.Notify();
+          if (ConsumerRunner* journeys = journey_wake.load()) journeys->Notify();
+        }
         return done;
       },
       kConsumerNice);
@@ -203,6 +213,36 @@ int RunServe(const ServeOptions& options) {
                          TemplateRouteDeps{templates, profiles, &recommendations, audit->get()});
   RecommendErasureParticipant recommend_erasure(recommendations);
   erasure.AddParticipant(&recommend_erasure);
+
+  // Journeys trail the profiles too; what they enqueue goes out through the delivery worker.
+  journey::JourneyEngineOptions journey_options;
+  journey_options.upstream_cursors = [&builder] { return builder.Cursors(); };
+  journey_options.evaluate_rule = MakeRuleEvaluator(*node->store, *node->vault);
+  journey_options.next_local_time = MakeLocalTime(*node->store);
+  journey_options.on_enqueued = [&delivery_wake] {
+    if (ConsumerRunner* delivery = delivery_wake.load()) delivery->Notify();
+  };
+  auto journey_engine =
+      journey::JourneyEngine::Open(*node->store, *node->log, journeys, *node->vault, clock,
+                                   &metrics, std::move(journey_options));
+  if (!journey_engine.ok()) return Fail(journey_engine.status());
+  channel::SmtpOptions smtp;
+  smtp.url = options.smtp_url;
+  ChannelTransport transport(smtp, channel::HttpOptions{});
+  DeliveryOptions delivery_options;
+  delivery_options.from.address = options.mail_from;
+  delivery_options.recommendations = &recommendations;
+  delivery_options.next_local_time = MakeLocalTime(*node->store);
+  DeliveryWorker delivery(*node->store, node->log.get(), profiles, templates, transport, clock,
+                          &metrics, delivery_options);
+  ConsumerRunner delivery_runner(
+      "delivery", [&delivery] { return delivery.Step(); }, kConsumerNice);
+  ConsumerRunner journey_runner(
+      "journeys", [&journey_engine] { return (*journey_engine)->Step(); }, kConsumerNice);
+  delivery_wake.store(&delivery_runner);
+  journey_wake.store(&journey_runner);
+  JourneyErasureParticipant journey_erasure(**journey_engine, delivery);
+  erasure.AddParticipant(&journey_erasure);
   std::atomic<bool> ready{false};
   RegisterOpsRoutes(router, metrics, [&ready] { return ready.load(); });
 
@@ -231,10 +271,14 @@ int RunServe(const ServeOptions& options) {
   if (options.profiles) {
     profile_runner.Start();
     segment_runner.Start();
+    journey_runner.Start();
+    delivery_runner.Start();
   }
   if (Status status = erasure.Start(); !status.ok()) {
     profile_runner.Stop();
     segment_runner.Stop();
+    journey_runner.Stop();
+    delivery_runner.Stop();
     node->log->Stop();
     return Fail(status);
   }
@@ -242,6 +286,8 @@ int RunServe(const ServeOptions& options) {
     erasure.Stop();
     profile_runner.Stop();
     segment_runner.Stop();
+    journey_runner.Stop();
+    delivery_runner.Stop();
     node->log->Stop();
     return Fail(status);
   }
@@ -250,6 +296,8 @@ int RunServe(const ServeOptions& options) {
     erasure.Stop();
     profile_runner.Stop();
     segment_runner.Stop();
+    journey_runner.Stop();
+    delivery_runner.Stop();
     node->log->Stop();
     return Fail(status);
   }
@@ -273,6 +321,8 @@ int RunServe(const ServeOptions& options) {
   erasure.Stop();
   profile_runner.Stop();
   segment_runner.Stop();
+  journey_runner.Stop();
+  delivery_runner.Stop();
   return 0;
 }
 
