@@ -5,7 +5,10 @@
 // connections: retry later) or permanent (5xx replies: the address or message is refused; do
 // not retry).
 //
-// Thread safety: Send is const and safe from any thread (one libcurl handle per call).
+// Each Send opens its own connection (an SmtpSession, smtp_session.h) and closes it; delivery
+// keeps one session open instead.
+//
+// Thread safety: Send is const and safe from any thread (one session per call).
 
 #include <string>
 

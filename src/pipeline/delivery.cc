@@ -117,11 +117,22 @@ Result<size_t> DeliveryWorker::Step(size_t max_messages) {
       RETURN_IF_ERROR(store_.Write(batch, false));
       continue;
     }
-    // 1. A key already finished is never handled again.
+    // 1. A key already finished is never handled again. One left "unconfirmed" was cut off by a
+    // crash after the SMTP commit point: the server has the message.
     Result<std::string> done = store_.Get(Cf::kOutbox, journey::DeliveredKey(message->key));
     if (done.ok()) {
       rocksdb::WriteBatch batch;
       batch.Delete(store_.cf(Cf::kOutbox), item.stored_key);
+      if (done->find("\"outcome\":\"unconfirmed\"") != std::string::npos) {
+        json::object record{{"outcome", "delivered"},
+                            {"detail", "unconfirmed: stopped before the server's reply"},
+                            {"at", now},
+                            {"attempts", static_cast<int64_t>(message->attempts + 1)}};
+        batch.Put(store_.cf(Cf::kOutbox), journey::DeliveredKey(message->key),
+                  json::serialize(record));
+        AddCounter(store_, batch, *message, "sent");
+        if (sent_ != nullptr) sent_->Inc();
+      }
       RETURN_IF_ERROR(store_.Write(batch, false));
       continue;
     }
@@ -244,6 +255,8 @@ Status DeliveryWorker::Record(const OutboxMessage& message, std::string_view sto
         delay = static_cast<int64_t>(static_cast<double>(delay) * jitter(jitter_));
         const int64_t due = std::max(now_us + delay, outcome.at_us);
         batch.Put(store_.cf(Cf::kOutbox), journey::OutboxKey(due, message.key), next.Serialize());
+        // A failure reported after the commit point undoes its "unconfirmed" record.
+        batch.Delete(store_.cf(Cf::kOutbox), journey::DeliveredKey(message.key));
         AddCounter(store_, batch, message, "retried");
         if (retried_ != nullptr) retried_->Inc();
         break;

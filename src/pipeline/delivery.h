@@ -22,9 +22,11 @@
 //     dead-letter list with the reason (a permanent e-mail failure also suppresses e-mail for
 //     the customer: a hard bounce). One failing recipient never holds up the others.
 //
-// The one window where a crash can repeat a send is between the receiver accepting a message and
-// the batch recording it (microseconds); the repeated message carries the same Message-ID or
-// Idempotency-Key, so the receiver can recognise it.
+// E-mail is recorded as sent ("unconfirmed") at the SMTP commit point (channel/smtp_session.h),
+// before the server can accept it and after it can no longer discard it; a crash then leaves a
+// record that step 1 turns into "delivered", so the message is not sent again. HTTP sends can
+// still be repeated by a crash between the receiver's answer and the batch (microseconds); the
+// repeat carries the same Idempotency-Key, so the receiver can recognise it.
 //
 // Thread safety: Step is serialised by a mutex; EraseCustomer and Suppress may be called from any
 // thread.
@@ -43,6 +45,7 @@
 #include "channel/email_message.h"
 #include "channel/http_sender.h"
 #include "channel/smtp_sender.h"
+#include "channel/smtp_session.h"
 #include "content/template_store.h"
 #include "core/clock.h"
 #include "core/metrics.h"
@@ -60,18 +63,23 @@ class DeliveryTransport {
  public:
   using Headers = std::vector<std::pair<std::string, std::string>>;
   virtual ~DeliveryTransport() = default;
-  virtual channel::SendResult SendEmail(const channel::EmailMessage& message) = 0;
+  // `at_commit` (may be empty) runs at the SMTP commit point (channel/smtp_session.h): after it
+  // the server can take the message, before it the server must discard it.
+  virtual channel::SendResult SendEmail(const channel::EmailMessage& message,
+                                        const std::function<Status()>& at_commit) = 0;
   virtual channel::HttpResult PostJson(const std::string& url, const std::string& body,
                                        const Headers& headers) = 0;
 };
 
-// SMTP and HTTP through libcurl (channel/).
+// SMTP over one kept connection and HTTP, through libcurl (channel/).
 class ChannelTransport final : public DeliveryTransport {
  public:
   ChannelTransport(channel::SmtpOptions smtp, channel::HttpOptions http)
       : smtp_(std::move(smtp)), http_(http) {}
-  channel::SendResult SendEmail(const channel::EmailMessage& message) override {
-    return smtp_.Send(message);
+  channel::SendResult SendEmail(const channel::EmailMessage& message,
+                                const std::function<Status()>& at_commit) override {
+    std::lock_guard lock(smtp_mu_);
+    return smtp_.Send(message, at_commit);
   }
   channel::HttpResult PostJson(const std::string& url, const std::string& body,
                                const Headers& headers) override {
@@ -79,7 +87,8 @@ class ChannelTransport final : public DeliveryTransport {
   }
 
  private:
-  channel::SmtpSender smtp_;
+  std::mutex smtp_mu_;
+  channel::SmtpSession smtp_;  // guarded by smtp_mu_
   channel::HttpSender http_;
 };
 

@@ -8,6 +8,7 @@
 #include "channel/webhook.h"
 #include "core/hash.h"
 #include "core/time_format.h"
+#include "journey/engine_keys.h"
 #include "pipeline/message_data.h"
 #include "profile/profile_state.h"
 
@@ -163,7 +164,18 @@ Result<SendOutcome> SendMessage(const RenderContext& context, const OutboxMessag
       if (Status valid = channel::ValidateEmailAddress(email); !valid.ok()) {
         return Skipped("bad_address");
       }
-      const channel::SendResult sent = context.transport.SendEmail(mail);
+      // The commit point: from here a crash must not send the message again.
+      const auto at_commit = [&]() -> Status {
+        rocksdb::WriteBatch batch;
+        json::object record{{"outcome", "unconfirmed"},
+                            {"detail", ""},
+                            {"at", now_us},
+                            {"attempts", static_cast<int64_t>(message.attempts + 1)}};
+        batch.Put(context.store.cf(Cf::kOutbox), journey::DeliveredKey(message.key),
+                  json::serialize(record));
+        return context.store.Write(batch, /*sync=*/false);
+      };
+      const channel::SendResult sent = context.transport.SendEmail(mail, at_commit);
       SendOutcome out;
       out.detail = sent.detail;
       out.kind = KindOf(sent.outcome);

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "channel/smtp_session.h"
 #include "support/receiver_process.h"
 #include "support/test_pki.h"
 #include "support/test_support.h"
@@ -136,6 +137,51 @@ TEST_F(SmtpTest, UpgradesToTlsWhenOffered) {
   auto received = receiver_.Messages();
   ASSERT_EQ(received.size(), 1u);
   EXPECT_TRUE(received[0].at("tls").as_bool());
+}
+
+TEST_F(SmtpTest, ASessionCarriesManyMessagesAndCommitsBeforeTheServerCanAccept) {
+  Start({"--refuse", "gone@example.test"});
+  SmtpSession session(Options());
+  int commits = 0;
+  for (int i = 0; i < 5; ++i) {
+    const size_t before = receiver_.Messages().size();
+    SendResult result = session.Send(Message("ada" + std::to_string(i) + "@example.test"), [&] {
+      ++commits;
+      // The end-of-data mark is not complete yet, so the server cannot have taken the message.
+      EXPECT_EQ(receiver_.Messages().size(), before);
+      return Status::Ok();
+    });
+    ASSERT_EQ(result.outcome, SendResult::Outcome::kDelivered) << result.detail;
+    EXPECT_TRUE(session.connected());
+  }
+  EXPECT_EQ(commits, 5);
+  // A refused recipient leaves the connection usable for the next message.
+  EXPECT_EQ(session.Send(Message("gone@example.test")).outcome, SendResult::Outcome::kPermanent);
+  EXPECT_TRUE(session.connected());
+  EXPECT_EQ(session.Send(Message("bob@example.test")).outcome, SendResult::Outcome::kDelivered);
+  auto received = receiver_.Messages();
+  ASSERT_EQ(received.size(), 6u);
+  EXPECT_EQ(Normalised(received[0].at("text").as_string()), Message("x@example.test").text);
+}
+
+TEST_F(SmtpTest, AFailedCommitAbandonsTheMessageBeforeTheServerTakesIt) {
+  Start();
+  SmtpSession session(Options());
+  SendResult abandoned =
+      session.Send(Message("ada@example.test"), [] { return Status::IoError("disk full"); });
+  EXPECT_EQ(abandoned.outcome, SendResult::Outcome::kTransient);
+  EXPECT_NE(abandoned.detail.find("disk full"), std::string::npos) << abandoned.detail;
+  EXPECT_FALSE(session.connected());
+  // The next message opens a new connection; the abandoned one never arrives.
+  ASSERT_EQ(session.Send(Message("bob@example.test")).outcome, SendResult::Outcome::kDelivered);
+  auto received = receiver_.Messages();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].at("rcpt_to").as_string(), "bob@example.test");
+}
+
+TEST(DotStuffTest, DoublesLeadingDotsAndEndsWithCrlf) {
+  EXPECT_EQ(DotStuff(".a\r\nb.\r\n..c"), "..a\r\nb.\r\n...c\r\n");
+  EXPECT_EQ(DotStuff("x\r\n"), "x\r\n");
 }
 
 TEST(EmailMessageTest, RefusesHeaderInjectionAndBadAddresses) {

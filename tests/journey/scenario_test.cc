@@ -48,7 +48,8 @@ class RecordingTransport final : public DeliveryTransport {
 
   explicit RecordingTransport(const Clock& clock) : clock_(clock) {}
 
-  channel::SendResult SendEmail(const channel::EmailMessage& message) override {
+  channel::SendResult SendEmail(const channel::EmailMessage& message,
+                                const std::function<Status()>& at_commit) override {
     channel::SendResult result;
     ++attempts[message.to.address];
     if (auto failure = failures.find(message.to.address); failure != failures.end()) {
@@ -58,6 +59,12 @@ class RecordingTransport final : public DeliveryTransport {
       result.smtp_code = permanent ? 550 : 451;
       result.detail = permanent ? "mailbox unavailable" : "try again later";
       return result;
+    }
+    if (at_commit) {
+      if (Status committed = at_commit(); !committed.ok()) {
+        result.detail = committed.ToString();
+        return result;
+      }
     }
     result.outcome = channel::SendResult::Outcome::kDelivered;
     result.smtp_code = 250;
