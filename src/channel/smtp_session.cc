@@ -13,8 +13,8 @@ SendResult Failure(int code, std::string detail) {
   SendResult result;
   result.smtp_code = code;
   result.detail = std::move(detail);
-  result.outcome = code >= 500 && code < 600 ? SendResult::Outcome::kPermanent
-                                             : SendResult::Outcome::kTransient;
+  result.outcome =
+      code >= 500 && code < 600 ? SendResult::Outcome::kPermanent : SendResult::Outcome::kTransient;
   return result;
 }
 
@@ -123,7 +123,8 @@ Result<SmtpSession::Reply> SmtpSession::ReadReply() {
       if (line.size() == 3 || line[3] == ' ') return reply;
       end = pending_.find("\r\n");
     }
-    if (pending_.size() > 64 * 1024) return Status::Unavailable("an SMTP reply is too long");
+    if (pending_.size() > size_t{64} * 1024)
+      return Status::Unavailable("an SMTP reply is too long");
     char buffer[4096];
     size_t received = 0;
     const CURLcode code = curl_easy_recv(curl_, buffer, sizeof buffer, &received);
@@ -170,8 +171,7 @@ SendResult SmtpSession::Transaction(const std::string& data, const EmailMessage&
                                     bool& retry_on_new_connection) {
   retry_on_new_connection = false;
   // One command and its reply; on a broken connection the session closes.
-  auto command = [&](const std::string& line, int expected_class,
-                     SendResult& failure) -> bool {
+  auto command = [&](const std::string& line, int expected_class, SendResult& failure) -> bool {
     Status sent = SendAll(line);
     Result<Reply> reply = sent.ok() ? ReadReply() : Result<Reply>(sent);
     if (!reply.ok()) {
