@@ -226,6 +226,7 @@ int RunServe(const ServeOptions& options) {
       journey::JourneyEngine::Open(*node->store, *node->log, journeys, *node->vault, clock,
                                    &metrics, std::move(journey_options));
   if (!journey_engine.ok()) return Fail(journey_engine.status());
+  RegisterJourneyStatsRoutes(router, journeys, **journey_engine);
   channel::SmtpOptions smtp;
   smtp.url = options.smtp_url;
   ChannelTransport transport(smtp, channel::HttpOptions{});

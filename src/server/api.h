@@ -36,7 +36,8 @@ class CatalogStore;
 
 namespace journey {
 class JourneyStore;
-}
+class JourneyEngine;
+}  // namespace journey
 
 namespace content {
 class TemplateStore;
@@ -112,6 +113,10 @@ void RegisterRecommendationRoutes(Router& router, recserve::RecommendService& se
 // (drafts only). Read scope, query class: GET /v1/journeys and /v1/journeys/{id}?version=N.
 void RegisterJourneyRoutes(Router& router, journey::JourneyStore& journeys,
                            const segment::SegmentEngine* segments);
+// GET /v1/journeys/{id}/stats (read scope, query class): the engine's and delivery's counters by
+// step and variant (journey/engine.h Stats; docs/api.md "Journeys"); 404 for an unknown journey.
+void RegisterJourneyStatsRoutes(Router& router, journey::JourneyStore& journeys,
+                                const journey::JourneyEngine& engine);
 
 // Message templates (docs/journeys.md "Message templates", docs/api.md "Templates"). Admin
 // scope, admin class: PUT /v1/templates/{id} (201 created, 200 replaced; every part parsed

@@ -4,6 +4,7 @@
 
 #include "core/number_parse.h"
 #include "core/time_format.h"
+#include "journey/engine.h"
 #include "journey/journey_store.h"
 #include "segment/segment_engine.h"
 #include "server/api.h"
@@ -153,6 +154,32 @@ void RegisterJourneyRoutes(Router& router, journey::JourneyStore& journeys,
                response.status = 204;
                respond(std::move(response));
              });
+}
+
+void RegisterJourneyStatsRoutes(Router& router, journey::JourneyStore& journeys,
+                                const journey::JourneyEngine& engine) {
+  router.Add(
+      "GET", "/v1/journeys/{id}/stats", "/v1/journeys/{id}/stats", Access::kRead,
+      AdmissionClass::kQuery,
+      [&journeys, &engine](HttpRequest&& request, const Responder& respond) {
+        const std::string id = request.PathParam("id");
+        auto stored = journeys.Get(id);
+        if (!stored.ok()) return respond(ErrorResponse(stored.status()));
+        auto stats = engine.Stats(id);
+        if (!stats.ok()) return respond(ErrorResponse(stats.status()));
+        json::array steps;
+        for (const journey::StepCounters& entry : *stats) {
+          json::object counters;
+          for (const auto& [name, value] : entry.counters) counters[name] = value;
+          steps.push_back(json::object{
+              {"step", entry.step}, {"variant", entry.variant}, {"counters", std::move(counters)}});
+        }
+        json::object body{{"id", id},
+                          {"status", journey::JourneyStatusName(stored->record.status)},
+                          {"version", stored->record.version},
+                          {"steps", std::move(steps)}};
+        respond(JsonResponse(200, json::serialize(body)));
+      });
 }
 
 }  // namespace mercato

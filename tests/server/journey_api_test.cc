@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <map>
+#include <thread>
+
 #include <boost/json.hpp>
 
 #include "server/test_server.h"
@@ -105,6 +109,38 @@ TEST_F(JourneyApiTest, CreateVersionActivatePauseAndDelete) {
   EXPECT_EQ(Admin("POST", "/v1/journeys/vip-welcome/pause").status, 409);
   EXPECT_EQ(Admin("DELETE", "/v1/journeys/vip-welcome").status, 409);
   EXPECT_EQ(Admin("DELETE", "/v1/journeys/nobody").status, 404);
+}
+
+TEST_F(JourneyApiTest, StatsCountWhatTheEngineDid) {
+  EXPECT_EQ(http_.Get("/v1/journeys/nobody/stats", BasicAuth(kReadKey)).status, 404);
+  auto created = Admin("POST", "/v1/journeys", R"({"id": "signup", "name": "Signup",
+      "trigger": {"event": "Signed Up"}, "steps": [{"id": "hold", "wait": "1d"}]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  ASSERT_EQ(Admin("POST", "/v1/journeys/signup/activate").status, 200);
+  auto idle = http_.Get("/v1/journeys/signup/stats", BasicAuth(kReadKey));
+  ASSERT_EQ(idle.status, 200) << idle.body;
+  EXPECT_TRUE(json::parse(idle.body).at("steps").as_array().empty()) << idle.body;
+
+  auto sent =
+      http_.Post("/v1/track", R"({"userId": "sam", "event": "Signed Up"})", BasicAuth(kWriteKey));
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  std::map<std::string, int64_t> counters;  // "<step>/<counter>"
+  for (int attempt = 0; attempt < 400 && counters["/entered"] == 0; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto stats = http_.Get("/v1/journeys/signup/stats", BasicAuth(kReadKey));
+    ASSERT_EQ(stats.status, 200) << stats.body;
+    counters.clear();
+    const json::value body = json::parse(stats.body);
+    for (const auto& entry : body.at("steps").as_array()) {
+      for (const auto& [name, value] : entry.at("counters").as_object()) {
+        counters[std::string(entry.at("step").as_string()) + "/" + std::string(name)] =
+            value.to_number<int64_t>();
+      }
+    }
+  }
+  EXPECT_EQ(counters["/entered"], 1);
+  EXPECT_EQ(counters["hold/reached"], 1);
+  EXPECT_EQ(counters["/exited"], 0);
 }
 
 TEST_F(JourneyApiTest, ReadKeysCannotChangeJourneys) {

@@ -9,6 +9,7 @@
 #include "content/template_store.h"
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "journey/engine.h"
 #include "journey/journey_store.h"
 #include "pipeline/consumer_runner.h"
 #include "pipeline/recommend_participant.h"
@@ -70,7 +71,10 @@ class TestServer {
         std::make_unique<ConsumerRunner>("segments", [this] { return segments_->Step(); });
     runner_ = std::make_unique<ConsumerRunner>("profiles", [this] {
       Result<size_t> done = builder_->ProcessBatch();
-      if (done.ok() && *done > 0) segment_runner_->Notify();
+      if (done.ok() && *done > 0) {
+        segment_runner_->Notify();
+        if (journey_runner_) journey_runner_->Notify();
+      }
       return done;
     });
     log_->SetAppendListener([this] { runner_->Notify(); });
@@ -98,6 +102,14 @@ class TestServer {
     RegisterCatalogRoutes(*router_, *catalog_);
     journeys_ = std::make_unique<journey::JourneyStore>(*store_, clock_);
     RegisterJourneyRoutes(*router_, *journeys_, segments_.get());
+    journey::JourneyEngineOptions journey_options;
+    journey_options.upstream_cursors = [this] { return builder_->Cursors(); };
+    journey_engine_ = std::move(journey::JourneyEngine::Open(*store_, *log_, *journeys_, *vault_,
+                                                             clock_, &metrics_, journey_options))
+                          .value();
+    journey_runner_ =
+        std::make_unique<ConsumerRunner>("journeys", [this] { return journey_engine_->Step(); });
+    RegisterJourneyStatsRoutes(*router_, *journeys_, *journey_engine_);
     recommendations_ = std::make_unique<recserve::RecommendService>(
         *store_, *profiles_, catalog_.get(), nullptr, clock_);
     (void)recommendations_->Start();
@@ -118,6 +130,7 @@ class TestServer {
     log_->Start();
     runner_->Start();
     segment_runner_->Start();
+    journey_runner_->Start();
     start_status_ = erasure_->Start();
     if (start_status_.ok()) start_status_ = server_->Start();
   }
@@ -131,6 +144,7 @@ class TestServer {
     erasure_->Stop();
     runner_->Stop();
     segment_runner_->Stop();
+    journey_runner_->Stop();
   }
 
   const Status& start_status() const { return start_status_; }
@@ -182,6 +196,8 @@ class TestServer {
   std::unique_ptr<scoring::RunService> model_runs_;
   std::unique_ptr<catalog::CatalogStore> catalog_;
   std::unique_ptr<journey::JourneyStore> journeys_;
+  std::unique_ptr<journey::JourneyEngine> journey_engine_;
+  std::unique_ptr<ConsumerRunner> journey_runner_;
   std::unique_ptr<content::TemplateStore> templates_;
   std::unique_ptr<recserve::RecommendService> recommendations_;
   std::unique_ptr<RecommendErasureParticipant> recommend_erasure_;
