@@ -45,6 +45,9 @@ struct ServeOptions {
   // Journey delivery: the SMTP server e-mails go to, and their From address.
   std::string smtp_url = "smtp://127.0.0.1:25";
   std::string mail_from = "shop@localhost";
+  // Where customers reach this node (e.g. "https://mail.shop.example"): e-mails then carry a
+  // one-click unsubscribe link to <public_url>/v1/unsubscribe. Empty: no link.
+  std::string public_url;
   PrivacyFlags privacy;
 };
 int RunServe(const ServeOptions& options);

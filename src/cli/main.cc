@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_option("--mail-from", serve.mail_from, "From address of journey e-mails")
       ->capture_default_str();
+  serve_cmd->add_option("--public-url", serve.public_url,
+                        "Base URL customers reach this node at (one-click unsubscribe links)");
   serve_cmd
       ->add_option("--rate-limit-key", serve.rate_limit_key,
                    "Requests per second RATE[:BURST] per API key (0 = no limit)")

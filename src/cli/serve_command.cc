@@ -232,6 +232,15 @@ int RunServe(const ServeOptions& options) {
   ChannelTransport transport(smtp, channel::HttpOptions{});
   DeliveryOptions delivery_options;
   delivery_options.from.address = options.mail_from;
+  delivery_options.unsubscribe_secret = UnsubscribeSecret(node->vault->pseudonym_key());
+  if (!options.public_url.empty()) {
+    std::string base = options.public_url;
+    while (base.ends_with('/')) base.pop_back();
+    if (!base.starts_with("https://") && !base.starts_with("http://")) {
+      return Fail(Status::InvalidArgument("--public-url must start with https:// or http://"));
+    }
+    delivery_options.unsubscribe_base_url = base + "/v1/unsubscribe";
+  }
   delivery_options.recommendations = &recommendations;
   delivery_options.next_local_time = MakeLocalTime(*node->store);
   DeliveryWorker delivery(*node->store, node->log.get(), profiles, templates, transport, clock,
@@ -242,6 +251,9 @@ int RunServe(const ServeOptions& options) {
       "journeys", [&journey_engine] { return (*journey_engine)->Step(); }, kConsumerNice);
   delivery_wake.store(&delivery_runner);
   journey_wake.store(&journey_runner);
+  RegisterUnsubscribeRoutes(router,
+                            UnsubscribeRouteDeps{delivery, *node->store, *node->log,
+                                                 delivery_options.unsubscribe_secret, clock});
   JourneyErasureParticipant journey_erasure(**journey_engine, delivery);
   erasure.AddParticipant(&journey_erasure);
   std::atomic<bool> ready{false};

@@ -41,6 +41,10 @@ struct DeliveryWorker::Outcome {
   bool hard_bounce = false;  // a permanent e-mail refusal: suppress e-mail
 };
 
+std::string UnsubscribeSecret(std::string_view pseudonym_key) {
+  return crypto::HexEncode(crypto::HmacSha256(pseudonym_key, "mercato unsubscribe v1"));
+}
+
 std::string UnsubscribeToken(std::string_view secret, std::string_view customer,
                              std::string_view channel) {
   std::string payload = std::string(customer) + "." + std::string(channel);

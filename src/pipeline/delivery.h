@@ -130,6 +130,10 @@ struct DeliveryOptions {
       next_local_time;
 };
 
+// The secret that signs unsubscribe tokens, derived from the node's pseudonym key (so it is
+// stable across restarts and needs no configuration of its own).
+std::string UnsubscribeSecret(std::string_view pseudonym_key);
+
 // The one-click unsubscribe token of (customer, channel): "<customer>.<channel>.<hex HMAC>".
 std::string UnsubscribeToken(std::string_view secret, std::string_view customer,
                              std::string_view channel);

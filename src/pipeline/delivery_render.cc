@@ -9,6 +9,7 @@
 #include "core/hash.h"
 #include "core/time_format.h"
 #include "journey/engine_keys.h"
+#include "pipeline/journey_support.h"
 #include "pipeline/message_data.h"
 #include "profile/profile_state.h"
 
@@ -74,37 +75,17 @@ std::string MessageIdOf(const OutboxMessage& message, std::string_view domain) {
 Result<SendOutcome> SetTrait(const RenderContext& context, const OutboxMessage& message,
                              std::string_view customer, int64_t now_us) {
   if (context.log == nullptr) return Permanent("no event log to write the trait to");
-  ASSIGN_OR_RETURN(std::string stored, context.store.Get(Cf::kProfiles, customer));
-  ASSIGN_OR_RETURN(profile::ProfileState state, profile::ProfileState::Parse(customer, stored));
-  std::string_view field;
-  std::string_view identity;
-  for (const std::string& key : state.identities) {
-    if (key.starts_with("u:")) {
-      field = "userId";
-      identity = std::string_view(key).substr(2);
-      break;
-    }
-    if (identity.empty() && key.starts_with("a:")) {
-      field = "anonymousId";
-      identity = std::string_view(key).substr(2);
-    }
-  }
-  if (identity.empty()) return Skipped("no_identity");
-  const std::string time = FormatTimestamp(now_us);
   const std::string message_id = "jrn-" + std::to_string(Hash64(message.key, 1)) + "-" +
                                  std::to_string(Hash64(message.key, 2));
   json::object event{{"type", "identify"},
-                     {"messageId", message_id},
-                     {field, identity},
-                     {"timestamp", time},
-                     {"receivedAt", time},
-                     {"source", kTraitSource},
                      {"traits", json::object{{message.trait, message.value}}}};
-  Result<AppendResult> appended = context.log->Append(
-      {AppendItem{std::string(identity), message_id, now_us, json::serialize(event)}});
+  Status appended = AppendCustomerEvent(context.store, *context.log, customer, std::move(event),
+                                        message_id, kTraitSource, now_us);
+  if (appended.code() == StatusCode::kNotFound) return Skipped("customer_gone");
+  if (appended.code() == StatusCode::kFailedPrecondition) return Skipped("no_identity");
   SendOutcome out;
   out.kind = appended.ok() ? SendOutcome::Kind::kDelivered : SendOutcome::Kind::kTransient;
-  if (!appended.ok()) out.detail = appended.status().ToString();
+  if (!appended.ok()) out.detail = appended.ToString();
   return out;
 }
 

@@ -1,5 +1,8 @@
 #include "pipeline/journey_support.h"
 
+#include <boost/json/serialize.hpp>
+
+#include "core/time_format.h"
 #include "pipeline/delivery_guards.h"
 #include "profile/profile_state.h"
 #include "segment/customer_context.h"
@@ -30,6 +33,40 @@ std::optional<int> ParseUtcOffset(std::string_view text) {
   if (!rest.empty() && !TwoDigits(rest, minutes)) return std::nullopt;
   if (hours > 14 || minutes > 59) return std::nullopt;
   return sign * (hours * 60 + minutes);
+}
+
+Status AppendCustomerEvent(Store& store, EventLog& log, std::string_view customer,
+                           boost::json::object event, std::string_view message_id,
+                           std::string_view source, int64_t now_us) {
+  ASSIGN_OR_RETURN(std::string stored, store.Get(Cf::kProfiles, customer));
+  ASSIGN_OR_RETURN(profile::ProfileState state, profile::ProfileState::Parse(customer, stored));
+  std::string_view field;
+  std::string_view identity;
+  for (const std::string& key : state.identities) {
+    if (key.starts_with("u:")) {
+      field = "userId";
+      identity = std::string_view(key).substr(2);
+      break;
+    }
+    if (identity.empty() && key.starts_with("a:")) {
+      field = "anonymousId";
+      identity = std::string_view(key).substr(2);
+    }
+  }
+  if (identity.empty()) {
+    return Status::FailedPrecondition("the customer has no identity to route an event by");
+  }
+  const std::string time = FormatTimestamp(now_us);
+  event["messageId"] = message_id;
+  event[field] = identity;
+  event["timestamp"] = time;
+  event["receivedAt"] = time;
+  event["source"] = source;
+  ASSIGN_OR_RETURN(AppendResult appended,
+                   log.Append({AppendItem{std::string(identity), std::string(message_id), now_us,
+                                          boost::json::serialize(event)}}));
+  (void)appended;
+  return Status::Ok();
 }
 
 RuleEvaluator MakeRuleEvaluator(Store& store, const KeyVault& vault) {

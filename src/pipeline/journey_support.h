@@ -8,6 +8,7 @@
 //
 // Thread safety: the returned functions are safe from any thread (they only read the store).
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "analytics/rules/rule.h"
 #include "core/status.h"
 #include "privacy/key_vault.h"
+#include "storage/event_log.h"
 #include "storage/store.h"
 
 namespace mercato {
@@ -28,6 +30,14 @@ using LocalTimeFn =
 // NotFound when the customer has no live profile.
 RuleEvaluator MakeRuleEvaluator(Store& store, const KeyVault& vault);
 LocalTimeFn MakeLocalTime(Store& store);
+
+// Appends `event` (its "type" and type-specific fields set) to the log for the customer, routed
+// and identified by its userId (else anonymousId), with "messageId" = `message_id` (so a repeat
+// is deduplicated), "timestamp" and "receivedAt" = `now_us` and "source" = `source`. NotFound
+// when the customer has no profile; FailedPrecondition when it has no identity to route by.
+Status AppendCustomerEvent(Store& store, EventLog& log, std::string_view customer,
+                           boost::json::object event, std::string_view message_id,
+                           std::string_view source, int64_t now_us);
 
 // Minutes east of UTC of a `timezone` value; nullopt when it is not one of the forms above.
 std::optional<int> ParseUtcOffset(std::string_view text);

@@ -43,6 +43,8 @@ namespace content {
 class TemplateStore;
 }
 
+class DeliveryWorker;
+
 // POST /v1/track, /v1/identify, /v1/page, /v1/screen, /v1/group, /v1/alias, /v1/batch (and /v1/t,
 // /v1/i, /v1/p, /v1/s, /v1/g, /v1/a, /v1/b aliases some SDKs use). Write scope, ingest class.
 // Each stored event gets the write key's source as its top-level "source", then goes through
@@ -130,6 +132,20 @@ struct TemplateRouteDeps {
   AuditLog* audit = nullptr;
 };
 void RegisterTemplateRoutes(Router& router, const TemplateRouteDeps& deps);
+
+// One-click unsubscribe (docs/journeys.md "Unsubscribe"), public: the signed token is the
+// credential. GET /v1/unsubscribe?token=T shows a confirmation form (mail scanners fetch links,
+// so GET changes nothing); POST /v1/unsubscribe?token=T (RFC 8058 one-click, or the form)
+// suppresses the token's channel for its customer and appends an "Unsubscribed" track event
+// (for e-mail with email_marketing consent withdrawn). 400 for a bad token; repeats are harmless.
+struct UnsubscribeRouteDeps {
+  DeliveryWorker& delivery;
+  Store& store;
+  EventLog& log;
+  std::string secret;
+  const Clock& clock;
+};
+void RegisterUnsubscribeRoutes(Router& router, const UnsubscribeRouteDeps& deps);
 
 // GET /healthz (process up), /readyz (`ready` returns true), /metrics (Prometheus text), / (index
 // of the router's routes). Public, ops class.

@@ -143,6 +143,59 @@ TEST_F(JourneyApiTest, StatsCountWhatTheEngineDid) {
   EXPECT_EQ(counters["/exited"], 0);
 }
 
+TEST_F(JourneyApiTest, OneClickUnsubscribeSuppressesAndWithdrawsConsent) {
+  auto identified = http_.Post("/v1/identify", R"({"userId": "una", "traits":
+      {"email": "una@example.test"}, "context": {"consent": {"categoryPreferences":
+      {"email": true}}}})",
+                               BasicAuth(kWriteKey));
+  ASSERT_EQ(identified.status, 200) << identified.body;
+  Result<std::string> customer = Status::NotFound("");
+  for (int i = 0; i < 400 && !customer.ok(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    customer = server_.profiles().Resolve("una");
+  }
+  ASSERT_TRUE(customer.ok()) << customer.status().ToString();
+  const std::string token = UnsubscribeToken(server_.unsubscribe_secret(), *customer, "email");
+  auto click = [this](const std::string& target) {
+    return http_.Request("POST", target, "List-Unsubscribe=One-Click",
+                         {{"Content-Type", "application/x-www-form-urlencoded"}});
+  };
+
+  // A GET only asks: mail scanners fetch links.
+  auto page = http_.Get("/v1/unsubscribe?token=" + token);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("method=\"post\""), std::string::npos) << page.body;
+  EXPECT_FALSE(server_.delivery().Suppression(*customer, "email").ok());
+  // Forged or altered tokens change nothing.
+  std::string forged = token;
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  EXPECT_EQ(click("/v1/unsubscribe?token=" + forged).status, 400);
+  EXPECT_EQ(click("/v1/unsubscribe?token=" + UnsubscribeToken("other", *customer, "email")).status,
+            400);
+  EXPECT_EQ(click("/v1/unsubscribe").status, 400);
+  EXPECT_FALSE(server_.delivery().Suppression(*customer, "email").ok());
+
+  // The one-click POST, twice: suppressed at once, consent withdrawn by the event.
+  for (int repeat = 0; repeat < 2; ++repeat) {
+    auto done = click("/v1/unsubscribe?token=" + token);
+    ASSERT_EQ(done.status, 200) << done.body;
+  }
+  auto reason = server_.delivery().Suppression(*customer, "email");
+  ASSERT_TRUE(reason.ok());
+  EXPECT_EQ(*reason, "unsubscribed");
+  bool withdrawn = false;
+  for (int i = 0; i < 400 && !withdrawn; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto profile = server_.profiles().ProfileJson(*customer);
+    ASSERT_TRUE(profile.ok());
+    const json::value parsed = json::parse(*profile);
+    const json::value* consent = parsed.at("consent").as_object().if_contains("email_marketing");
+    withdrawn = consent != nullptr && consent->is_object() &&
+                consent->as_object().at("granted") == json::value(false);
+  }
+  EXPECT_TRUE(withdrawn);
+}
+
 TEST_F(JourneyApiTest, ReadKeysCannotChangeJourneys) {
   auto response =
       http_.Request("POST", "/v1/journeys", kVipJourney, {{"Authorization", BasicAuth(kReadKey)}});

@@ -12,6 +12,7 @@
 #include "journey/engine.h"
 #include "journey/journey_store.h"
 #include "pipeline/consumer_runner.h"
+#include "pipeline/delivery.h"
 #include "pipeline/recommend_participant.h"
 #include "pipeline/segment_participant.h"
 #include "privacy/key_vault.h"
@@ -117,6 +118,14 @@ class TestServer {
     templates_ = std::make_unique<content::TemplateStore>(*store_, clock_);
     RegisterTemplateRoutes(*router_, TemplateRouteDeps{*templates_, *profiles_,
                                                        recommendations_.get(), options.audit});
+    transport_ = std::make_unique<ChannelTransport>(channel::SmtpOptions{}, channel::HttpOptions{});
+    DeliveryOptions delivery_options;
+    delivery_options.unsubscribe_secret = UnsubscribeSecret(vault_->pseudonym_key());
+    delivery_ = std::make_unique<DeliveryWorker>(*store_, log_.get(), *profiles_, *templates_,
+                                                 *transport_, clock_, &metrics_, delivery_options);
+    RegisterUnsubscribeRoutes(*router_,
+                              UnsubscribeRouteDeps{*delivery_, *store_, *log_,
+                                                   delivery_options.unsubscribe_secret, clock_});
     recommend_erasure_ = std::make_unique<RecommendErasureParticipant>(*recommendations_);
     erasure_->AddParticipant(recommend_erasure_.get());
     RegisterOpsRoutes(*router_, metrics_, [] { return true; });
@@ -159,6 +168,8 @@ class TestServer {
   catalog::CatalogStore& catalog() { return *catalog_; }
   recserve::RecommendService& recommendations() { return *recommendations_; }
   segment::SegmentEngine& segments() { return *segments_; }
+  DeliveryWorker& delivery() { return *delivery_; }
+  std::string unsubscribe_secret() const { return UnsubscribeSecret(vault_->pseudonym_key()); }
   Gateway& gateway() { return *gateway_; }
   const Router& router() const { return *router_; }
   const std::filesystem::path& data_dir() const { return dir_.path(); }
@@ -199,6 +210,8 @@ class TestServer {
   std::unique_ptr<journey::JourneyEngine> journey_engine_;
   std::unique_ptr<ConsumerRunner> journey_runner_;
   std::unique_ptr<content::TemplateStore> templates_;
+  std::unique_ptr<ChannelTransport> transport_;
+  std::unique_ptr<DeliveryWorker> delivery_;
   std::unique_ptr<recserve::RecommendService> recommendations_;
   std::unique_ptr<RecommendErasureParticipant> recommend_erasure_;
   std::unique_ptr<segment::SegmentEngine> segments_;
