@@ -6,6 +6,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -107,7 +108,10 @@ class JourneyEngine::Impl {
   mutable std::mutex mu_;
   std::vector<uint64_t> cursors_;  // guarded
   std::unique_ptr<std::atomic<uint64_t>[]> published_cursors_;
-  uint64_t generation_seen_ = 0;                                // guarded
+  uint64_t generation_seen_ = 0;  // guarded
+  // Every timer below this due time was fired (and deleted) by this process: scans start here
+  // instead of wading through the deleted keys. New timers are always due after `now`.
+  int64_t timer_floor_ = INT64_MIN;                             // guarded
   std::map<std::string, JourneyRecord, std::less<>> records_;   // guarded
   std::vector<std::shared_ptr<const CompiledJourney>> active_;  // guarded
   std::map<std::pair<std::string, uint64_t>, std::shared_ptr<const CompiledJourney>>

@@ -145,8 +145,12 @@ Result<size_t> JourneyEngine::Impl::StepTimers(int64_t now_us, size_t budget) {
     std::string customer;
   };
   std::vector<Due> due;
+  // A clock that went back must not hide timers set since.
+  timer_floor_ = std::min(timer_floor_, now_us);
+  const std::string start = timer_floor_ == INT64_MIN ? std::string(kEngineTimerPrefix)
+                                                      : EngineTimerKey(timer_floor_, "", "");
   auto it = store_.NewIterator(Cf::kJourneyState);
-  for (it->Seek(kEngineTimerPrefix);
+  for (it->Seek(start);
        it->Valid() && it->key().starts_with(kEngineTimerPrefix) && due.size() < budget;
        it->Next()) {
     int64_t at = 0;
@@ -159,7 +163,12 @@ Result<size_t> JourneyEngine::Impl::StepTimers(int64_t now_us, size_t budget) {
     due.push_back(Due{at, std::string(journey), std::string(customer)});
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading journey timers"));
-  if (due.empty()) return 0;
+  // All timers due by now are in `due` unless the budget cut the scan short.
+  const int64_t next_floor = due.size() < budget ? now_us : due.back().due_us;
+  if (due.empty()) {
+    timer_floor_ = next_floor;
+    return 0;
+  }
   Work work;
   for (const Due& timer : due) {
     work.batch.Delete(store_.cf(Cf::kJourneyState),
@@ -209,6 +218,7 @@ Result<size_t> JourneyEngine::Impl::StepTimers(int64_t now_us, size_t budget) {
     }
   }
   RETURN_IF_ERROR(Commit(work));
+  timer_floor_ = next_floor;
   return due.size();
 }
 
