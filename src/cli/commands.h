@@ -48,6 +48,11 @@ struct ServeOptions {
   // Where customers reach this node (e.g. "https://mail.shop.example"): e-mails then carry a
   // one-click unsubscribe link to <public_url>/v1/unsubscribe. Empty: no link.
   std::string public_url;
+  // Delivery retries: attempts per message, the first backoff (doubling, capped at an hour), and
+  // the time one SMTP conversation may take.
+  uint32_t delivery_attempts = 6;
+  int64_t delivery_backoff_ms = 30'000;
+  int smtp_timeout_ms = 30'000;
   PrivacyFlags privacy;
 };
 int RunServe(const ServeOptions& options);

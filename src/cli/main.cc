@@ -60,6 +60,18 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--public-url", serve.public_url,
                         "Base URL customers reach this node at (one-click unsubscribe links)");
   serve_cmd
+      ->add_option("--delivery-attempts", serve.delivery_attempts,
+                   "Attempts per message before it is dead-lettered (1-100)")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--delivery-backoff-ms", serve.delivery_backoff_ms,
+                   "First retry delay; it doubles per attempt, capped at an hour")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--smtp-timeout-ms", serve.smtp_timeout_ms,
+                   "Time one SMTP conversation may take (100-600000)")
+      ->capture_default_str();
+  serve_cmd
       ->add_option("--rate-limit-key", serve.rate_limit_key,
                    "Requests per second RATE[:BURST] per API key (0 = no limit)")
       ->capture_default_str();

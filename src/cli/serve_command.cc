@@ -227,11 +227,23 @@ int RunServe(const ServeOptions& options) {
                                    &metrics, std::move(journey_options));
   if (!journey_engine.ok()) return Fail(journey_engine.status());
   RegisterJourneyStatsRoutes(router, journeys, **journey_engine);
+  if (options.delivery_attempts < 1 || options.delivery_attempts > 100) {
+    return Fail(Status::InvalidArgument("--delivery-attempts must be between 1 and 100"));
+  }
+  if (options.delivery_backoff_ms < 1 || options.delivery_backoff_ms > 3'600'000) {
+    return Fail(Status::InvalidArgument("--delivery-backoff-ms must be between 1 and 3600000"));
+  }
+  if (options.smtp_timeout_ms < 100 || options.smtp_timeout_ms > 600'000) {
+    return Fail(Status::InvalidArgument("--smtp-timeout-ms must be between 100 and 600000"));
+  }
   channel::SmtpOptions smtp;
   smtp.url = options.smtp_url;
+  smtp.timeout_ms = options.smtp_timeout_ms;
   ChannelTransport transport(smtp, channel::HttpOptions{});
   DeliveryOptions delivery_options;
   delivery_options.from.address = options.mail_from;
+  delivery_options.max_attempts = options.delivery_attempts;
+  delivery_options.backoff_base_us = options.delivery_backoff_ms * 1000;
   delivery_options.unsubscribe_secret = UnsubscribeSecret(node->vault->pseudonym_key());
   if (!options.public_url.empty()) {
     std::string base = options.public_url;
