@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "support/http_client.h"
+#include "support/receiver_process.h"
 #include "support/server_process.h"
 #include "support/test_support.h"
 
@@ -89,14 +90,31 @@ std::string TrainRecommendations(HttpClient& http) {
 TEST(ErasureProof, NothingOfAnErasedCustomerRemainsInAnyFile) {
   TempDir data;
   TempDir logs;
+  TempDir mail;  // the SMTP receiver's messages: outside the searched directories
+  ReceiverProcess receiver("smtp_receiver.py");
+  std::string error;
+  ASSERT_TRUE(receiver.Start(mail.path(), {}, error)) << error;
   ServerProcess server;
   server.stderr_path = (logs.path() / "server.stderr").string();
-  std::string error;
-  ASSERT_TRUE(server.Start(
-      {"--data-dir", data.str(), "--write-key", kWrite, "--admin-key", kAdmin, "--threads", "2"},
-      error))
+  ASSERT_TRUE(server.Start({"--data-dir", data.str(), "--write-key", kWrite, "--admin-key", kAdmin,
+                            "--threads", "2", "--smtp-url", receiver.Url("smtp")},
+                           error))
       << error;
   HttpClient http(server.port());
+  // A journey the customer is in the middle of at erasure: a message sent (rendered with their
+  // name), then a long wait with its timer, then another message.
+  auto tmpl = http.Request("PUT", "/v1/templates/proof-thanks",
+                           R"({"name": "Thanks", "subject": "Thanks, {{name}}", "text": "Hi."})",
+                           {{"Authorization", BasicAuth(kAdmin)}});
+  ASSERT_EQ(tmpl.status, 201) << tmpl.body;
+  auto journey = http.Post("/v1/journeys", R"({"id": "proof-journey", "name": "Proof",
+      "trigger": {"event": "Order Completed"},
+      "steps": [{"id": "thanks", "send": {"channel": "email", "template": "proof-thanks"}},
+                {"id": "later", "wait": "30d"},
+                {"id": "again", "send": {"channel": "email", "template": "proof-thanks"}}]})",
+                           BasicAuth(kAdmin));
+  ASSERT_EQ(journey.status, 201) << journey.body;
+  ASSERT_EQ(http.Post("/v1/journeys/proof-journey/activate", "", BasicAuth(kAdmin)).status, 200);
   // A segment the customer enters: its membership and the entry event (which names the userId)
   // must go too.
   auto segment =
@@ -126,6 +144,13 @@ TEST(ErasureProof, NothingOfAnErasedCustomerRemainsInAnyFile) {
     return http.Get(std::string("/v1/profiles/") + kUserId + "/events", BasicAuth(kAdmin))
                .body.find("Segment Entered") != std::string::npos;
   }));
+  // The journey ran: the first message reached the SMTP server, the customer waits at "later".
+  ASSERT_TRUE(WaitFor([&] { return receiver.Messages().size() == 1; }, 20'000));
+  EXPECT_EQ(receiver.Messages()[0].at("subject").as_string(), std::string("Thanks, ") + kName);
+  auto stats = http.Get("/v1/journeys/proof-journey/stats", BasicAuth(kAdmin));
+  ASSERT_NE(stats.body.find(R"({"step":"later","variant":"","counters":{"reached":1}})"),
+            std::string::npos)
+      << stats.body;
   // Recommendations trained on both customers' sessions.
   const std::string trained = TrainRecommendations(http);
   ASSERT_NE(trained.find("\"state\":\"done\""), std::string::npos) << trained;
@@ -159,6 +184,8 @@ TEST(ErasureProof, NothingOfAnErasedCustomerRemainsInAnyFile) {
   EXPECT_EQ(members.status, 200);
   EXPECT_EQ(members.body.find(customer_id), std::string::npos) << members.body;
   EXPECT_NE(status.body.find("\"segments\":1"), std::string::npos) << status.body;
+  // Its journey state, timer and index went.
+  EXPECT_NE(status.body.find("\"journeys\":1"), std::string::npos) << status.body;
   // Its session left the recommendation data: one rewritten version with the other session only.
   EXPECT_NE(status.body.find("\"recommendations\":1"), std::string::npos) << status.body;
   auto models = http.Get("/v1/models/recommendations", BasicAuth(kAdmin));
