@@ -11,8 +11,10 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
+#include "analytics/rules/rule.h"
 #include "content/template_store.h"
 #include "core/time_format.h"
 #include "event/parser.h"
@@ -89,6 +91,18 @@ class RecordingTransport final : public DeliveryTransport {
  private:
   const Clock& clock_;
 };
+
+// A scenario's list entry, or the JSON of the file it names ({"file": "reference/..."},
+// relative to the project's root).
+json::value Load(const json::value& item) {
+  const json::object* object = item.if_object();
+  if (object == nullptr || object->size() != 1 || !object->contains("file")) return item;
+  std::ifstream in(std::filesystem::path(MERCATO_SOURCE_ROOT) /
+                   std::string(object->at("file").as_string()));
+  std::stringstream text;
+  text << in.rdbuf();
+  return json::parse(text.str());
+}
 
 std::string Text(const json::object& object, std::string_view key) {
   const json::value* value = object.if_contains(key);
@@ -207,7 +221,8 @@ class Scenario {
       }
     }
     if (const json::value* segments = root_.if_contains("segments")) {
-      for (const json::value& item : segments->as_array()) {
+      for (const json::value& entry : segments->as_array()) {
+        const json::value item = Load(entry);
         segment::SegmentSpec spec;
         spec.id = Text(item.as_object(), "id");
         spec.name = Text(item.as_object(), "name");
@@ -217,7 +232,8 @@ class Scenario {
       }
     }
     if (const json::value* templates = root_.if_contains("templates")) {
-      for (const json::value& item : templates->as_array()) {
+      for (const json::value& entry : templates->as_array()) {
+        const json::value item = Load(entry);
         json::object fields = item.as_object();
         fields.erase("id");
         auto parsed = content::ParseMessageTemplate(Text(item.as_object(), "id"), fields);
@@ -225,8 +241,8 @@ class Scenario {
         ASSERT_TRUE(templates_->Put(*parsed).ok());
       }
     }
-    for (const json::value& item : root_.at("journeys").as_array()) {
-      auto definition = journey::ParseJourney(json::serialize(item));
+    for (const json::value& entry : root_.at("journeys").as_array()) {
+      auto definition = journey::ParseJourney(json::serialize(Load(entry)));
       ASSERT_TRUE(definition.ok()) << definition.status().ToString();
       ASSERT_TRUE(journeys_->Create(*definition).ok());
       ASSERT_TRUE(journeys_->Activate(definition->id).ok());
@@ -385,7 +401,8 @@ class Scenario {
 
 std::vector<std::filesystem::path> ScenarioFiles() {
   std::vector<std::filesystem::path> files;
-  const std::filesystem::path dir = MERCATO_SCENARIO_DIR;
+  const std::filesystem::path dir =
+      std::filesystem::path(MERCATO_SOURCE_ROOT) / "tests" / "journey" / "scenarios";
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() == ".json") files.push_back(entry.path());
   }
@@ -411,6 +428,51 @@ INSTANTIATE_TEST_SUITE_P(Files, ScenarioTest, ::testing::ValuesIn(ScenarioFiles(
                          });
 
 TEST(ScenarioFilesTest, ThereAreScenarios) { EXPECT_GE(ScenarioFiles().size(), 5u); }
+
+// The shipped reference journeys (reference/): every file is valid, and everything a journey
+// names (templates, the trigger's segment) is shipped too.
+TEST(ReferenceJourneysTest, AreValidAndComplete) {
+  const std::filesystem::path root = std::filesystem::path(MERCATO_SOURCE_ROOT) / "reference";
+  auto files = [&](const char* kind) {
+    std::vector<json::value> out;
+    for (const auto& entry : std::filesystem::directory_iterator(root / kind)) {
+      out.push_back(Load(json::object{
+          {"file", "reference/" + std::string(kind) + "/" + entry.path().filename().string()}}));
+    }
+    return out;
+  };
+  std::set<std::string> templates;
+  for (const json::value& item : files("templates")) {
+    json::object fields = item.as_object();
+    const std::string id = Text(fields, "id");
+    fields.erase("id");
+    auto parsed = content::ParseMessageTemplate(id, fields);
+    EXPECT_TRUE(parsed.ok()) << id << ": " << parsed.status().ToString();
+    templates.insert(id);
+  }
+  std::set<std::string> segments;
+  for (const json::value& item : files("segments")) {
+    auto rule = analytics::rules::Rule::Compile(Text(item.as_object(), "rule"));
+    EXPECT_TRUE(rule.ok()) << rule.status().ToString();
+    segments.insert(Text(item.as_object(), "id"));
+  }
+  std::set<std::string> journeys;
+  for (const json::value& item : files("journeys")) {
+    auto definition = journey::ParseJourney(json::serialize(item));
+    ASSERT_TRUE(definition.ok()) << json::serialize(item) << ": " << definition.status().ToString();
+    journeys.insert(definition->id);
+    for (const journey::Step& step : definition->steps) {
+      if (step.kind == journey::Step::Kind::kSend && !step.send.tmpl.empty()) {
+        EXPECT_TRUE(templates.contains(step.send.tmpl)) << definition->id << ": " << step.send.tmpl;
+      }
+    }
+    if (!definition->trigger.segment.empty()) {
+      EXPECT_TRUE(segments.contains(definition->trigger.segment)) << definition->id;
+    }
+  }
+  EXPECT_EQ(journeys, (std::set<std::string>{"welcome", "abandoned-cart", "browse-abandonment",
+                                             "win-back", "post-purchase"}));
+}
 
 }  // namespace
 }  // namespace mercato
