@@ -169,8 +169,9 @@ json::object StepJson(const Step& step) {
         variants.push_back(json::object{
             {"name", variant.name}, {"weight", variant.weight}, {"next", variant.next}});
       }
-      out["split"] =
-          json::object{{"variants", std::move(variants)}, {"control", step.control_percent}};
+      json::object split{{"variants", std::move(variants)}, {"control", step.control_percent}};
+      if (step.by_conversions) split["choose"] = "conversions";
+      out["split"] = std::move(split);
       break;
     }
     case Step::Kind::kSend: {

@@ -257,7 +257,7 @@ void ReadSend(Reader& r, const json::value& value, const std::string& path, Send
 }
 
 void ReadSplit(Reader& r, const json::value& value, const std::string& path, Step* step) {
-  const json::object* object = r.Object(value, path, {"variants", "control"});
+  const json::object* object = r.Object(value, path, {"variants", "control", "choose"});
   if (object == nullptr) return;
   const json::value* variants = object->if_contains("variants");
   const json::array* list = variants != nullptr ? variants->if_array() : nullptr;
@@ -291,6 +291,14 @@ void ReadSplit(Reader& r, const json::value& value, const std::string& path, Ste
       r.Error(Reader::Join(path, "control"), "must be a whole percentage from 0 to 50");
     } else {
       step->control_percent = static_cast<uint32_t>(control->get_int64());
+    }
+  }
+  if (const json::value* choose = object->if_contains("choose")) {
+    if (!choose->is_string() ||
+        (choose->get_string() != "weights" && choose->get_string() != "conversions")) {
+      r.Error(Reader::Join(path, "choose"), "must be \"weights\" or \"conversions\"");
+    } else {
+      step->by_conversions = choose->get_string() == "conversions";
     }
   }
 }

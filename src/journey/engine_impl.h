@@ -80,6 +80,9 @@ class JourneyEngine::Impl {
   // Runs the customer from step `index` until a step waits or the journey ends.
   Status Advance(const CompiledJourney& journey, std::string_view customer, JourneyState& state,
                  int index, int64_t now_us, Work& work);
+  // Thompson sampling over the split's variants on conversions (Step::by_conversions).
+  Result<const Variant*> ChooseByConversions(const CompiledJourney& journey,
+                                             const journey::Step& step, uint64_t seed) const;
   void Exit(const CompiledJourney& journey, JourneyState& state, std::string_view reason,
             int64_t now_us, Work& work);
   void Enqueue(const CompiledJourney& journey, std::string_view customer, const JourneyState& state,

@@ -2,6 +2,8 @@
 
 #include <boost/json/parse.hpp>
 #include <chrono>
+#include <map>
+#include <random>
 
 #include "core/big_endian.h"
 #include "core/hash.h"
@@ -461,14 +463,18 @@ Status JourneyEngine::Impl::Advance(const CompiledJourney& journey, std::string_
           PutState(work, id, customer, state);
           return Status::Ok();
         }
-        uint64_t pick = (hash / 100) % std::max<uint64_t>(total, 1);
         const Variant* chosen = &step.variants.front();
-        for (const Variant& variant : step.variants) {
-          if (pick < variant.weight) {
-            chosen = &variant;
-            break;
+        if (step.by_conversions) {
+          ASSIGN_OR_RETURN(chosen, ChooseByConversions(journey, step, hash));
+        } else {
+          uint64_t pick = (hash / 100) % std::max<uint64_t>(total, 1);
+          for (const Variant& variant : step.variants) {
+            if (pick < variant.weight) {
+              chosen = &variant;
+              break;
+            }
+            pick -= variant.weight;
           }
-          pick -= variant.weight;
         }
         state.variant = chosen->name;
         Count(work, id, step.id, "variant/" + chosen->name);
@@ -495,6 +501,50 @@ Status JourneyEngine::Impl::Advance(const CompiledJourney& journey, std::string_
   Exit(journey, state, "loop", now_us, work);
   PutState(work, id, customer, state);
   return Status::Ok();
+}
+
+Result<const Variant*> JourneyEngine::Impl::ChooseByConversions(const CompiledJourney& journey,
+                                                                const journey::Step& step,
+                                                                uint64_t seed) const {
+  // Per variant: customers assigned at this split, and conversions attributed to it anywhere in
+  // the journey (the counters committed so far, so a repeated round decides the same way).
+  std::map<std::string, std::pair<uint64_t, uint64_t>, std::less<>> seen;  // assigned, converted
+  const std::string prefix = EngineCounterPrefix(journey.def.id);
+  auto it = store_.NewIterator(Cf::kJourneyState);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string_view rest = it->key().ToStringView().substr(prefix.size());
+    const size_t slash = rest.find('/');
+    if (slash == std::string_view::npos || it->value().size() != 8) continue;
+    const std::string_view counter_step = rest.substr(0, slash);
+    const std::string_view counter = rest.substr(slash + 1);
+    const uint64_t value = GetFixed64BE(it->value().ToStringView());
+    if (counter_step == step.id && counter.starts_with("variant/")) {
+      seen[std::string(counter.substr(8))].first += value;
+    } else if (counter.starts_with("converted/")) {
+      seen[std::string(counter.substr(10))].second += value;
+    }
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading journey counters"));
+  // Thompson sampling: a draw from each variant's Beta(1 + conversions, 1 + non-conversions)
+  // posterior; the highest wins. Seeded per customer, entry and step.
+  std::mt19937_64 rng(seed);
+  const Variant* best = &step.variants.front();
+  double best_draw = -1;
+  for (const Variant& variant : step.variants) {
+    auto found = seen.find(variant.name);
+    const uint64_t assigned = found == seen.end() ? 0 : found->second.first;
+    const uint64_t converted = found == seen.end() ? 0 : std::min(found->second.second, assigned);
+    std::gamma_distribution<double> wins(1.0 + static_cast<double>(converted), 1.0);
+    std::gamma_distribution<double> losses(1.0 + static_cast<double>(assigned - converted), 1.0);
+    const double a = wins(rng);
+    const double b = losses(rng);
+    const double draw = a / (a + b);
+    if (draw > best_draw) {
+      best_draw = draw;
+      best = &variant;
+    }
+  }
+  return best;
 }
 
 void JourneyEngine::Impl::Exit(const CompiledJourney& journey, JourneyState& state,
