@@ -245,6 +245,7 @@ int RunServe(const ServeOptions& options) {
   delivery_options.max_attempts = options.delivery_attempts;
   delivery_options.backoff_base_us = options.delivery_backoff_ms * 1000;
   delivery_options.unsubscribe_secret = UnsubscribeSecret(node->vault->pseudonym_key());
+  delivery_options.tracking_secret = TrackingSecret(node->vault->pseudonym_key());
   if (!options.public_url.empty()) {
     std::string base = options.public_url;
     while (base.ends_with('/')) base.pop_back();
@@ -252,6 +253,7 @@ int RunServe(const ServeOptions& options) {
       return Fail(Status::InvalidArgument("--public-url must start with https:// or http://"));
     }
     delivery_options.unsubscribe_base_url = base + "/v1/unsubscribe";
+    delivery_options.tracking_base_url = base;
   }
   delivery_options.recommendations = &recommendations;
   delivery_options.next_local_time = MakeLocalTime(*node->store);
@@ -266,6 +268,8 @@ int RunServe(const ServeOptions& options) {
   RegisterUnsubscribeRoutes(router,
                             UnsubscribeRouteDeps{delivery, *node->store, *node->log,
                                                  delivery_options.unsubscribe_secret, clock});
+  RegisterTrackingRoutes(
+      router, TrackingRouteDeps{*node->store, *node->log, delivery_options.tracking_secret, clock});
   JourneyErasureParticipant journey_erasure(**journey_engine, delivery);
   erasure.AddParticipant(&journey_erasure);
   std::atomic<bool> ready{false};

@@ -45,6 +45,10 @@ std::string UnsubscribeSecret(std::string_view pseudonym_key) {
   return crypto::HexEncode(crypto::HmacSha256(pseudonym_key, "mercato unsubscribe v1"));
 }
 
+std::string TrackingSecret(std::string_view pseudonym_key) {
+  return crypto::HexEncode(crypto::HmacSha256(pseudonym_key, "mercato tracking v1"));
+}
+
 std::string UnsubscribeToken(std::string_view secret, std::string_view customer,
                              std::string_view channel) {
   std::string payload = std::string(customer) + "." + std::string(channel);

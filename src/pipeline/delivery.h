@@ -109,6 +109,10 @@ struct DeliveryOptions {
   // link with a token signed by `unsubscribe_secret`.
   std::string unsubscribe_base_url;
   std::string unsubscribe_secret;
+  // With a base ("https://shop.example"), the HTML of e-mails gets open and click tracking
+  // (pipeline/tracking.h) signed by `tracking_secret`.
+  std::string tracking_base_url;
+  std::string tracking_secret;
   std::map<std::string, WebhookEndpoint, std::less<>> endpoints;  // webhook and chat, by name
   std::string push_url;                                           // FCM-shaped endpoint
   std::string push_token;                                         // its bearer token
@@ -133,6 +137,9 @@ struct DeliveryOptions {
 // The secret that signs unsubscribe tokens, derived from the node's pseudonym key (so it is
 // stable across restarts and needs no configuration of its own).
 std::string UnsubscribeSecret(std::string_view pseudonym_key);
+
+// The secret that signs open and click tracking, derived like UnsubscribeSecret.
+std::string TrackingSecret(std::string_view pseudonym_key);
 
 // The one-click unsubscribe token of (customer, channel): "<customer>.<channel>.<hex HMAC>".
 std::string UnsubscribeToken(std::string_view secret, std::string_view customer,

@@ -11,6 +11,7 @@
 #include "journey/engine_keys.h"
 #include "pipeline/journey_support.h"
 #include "pipeline/message_data.h"
+#include "pipeline/tracking.h"
 #include "profile/profile_state.h"
 
 namespace mercato {
@@ -134,6 +135,10 @@ Result<SendOutcome> SendMessage(const RenderContext& context, const OutboxMessag
       mail.subject = rendered->subject;
       mail.text = rendered->text;
       mail.html = rendered->html;
+      if (!mail.html.empty() && !context.options.tracking_base_url.empty()) {
+        mail.html = AddTracking(mail.html, context.options.tracking_base_url,
+                                context.options.tracking_secret, message.key);
+      }
       mail.message_id = MessageIdOf(message, context.options.message_id_domain);
       mail.date_us = now_us;
       mail.extra_headers.emplace_back("X-Mercato-Journey", message.journey + "/" + message.step);

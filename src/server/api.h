@@ -147,6 +147,19 @@ struct UnsubscribeRouteDeps {
 };
 void RegisterUnsubscribeRoutes(Router& router, const UnsubscribeRouteDeps& deps);
 
+// Open and click tracking of journey e-mails (pipeline/tracking.h), public: the signed token is
+// the credential. GET /v1/email/open?t=T answers a 1x1 GIF whatever the token (no probing), and
+// for a valid one appends an "Email Opened" event of the message's customer (once per message:
+// the messageId repeats). GET /v1/email/click?t=T&u=URL&s=SIG redirects (302) to URL when the
+// signature covers it, and appends "Email Link Clicked" {journey, step, url}; 400 otherwise.
+struct TrackingRouteDeps {
+  Store& store;
+  EventLog& log;
+  std::string secret;
+  const Clock& clock;
+};
+void RegisterTrackingRoutes(Router& router, const TrackingRouteDeps& deps);
+
 // GET /healthz (process up), /readyz (`ready` returns true), /metrics (Prometheus text), / (index
 // of the router's routes). Public, ops class.
 void RegisterOpsRoutes(Router& router, MetricsRegistry& metrics, std::function<bool()> ready);

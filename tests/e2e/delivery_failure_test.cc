@@ -57,15 +57,16 @@ TEST(DeliveryFailureTest, FailuresAreRetriedThenDeadLetteredAndNobodyElseWaitsOr
       << error;
   ServerProcess server;
   server.stderr_path = (dir.path() / "server.log").string();
-  ASSERT_TRUE(
-      server.Start({"--data-dir", (dir.path() / "data").string(), "--admin-key", kKey, "--smtp-url",
-                    receiver.Url("smtp"), "--mail-from", "shop@example.test", "--delivery-attempts",
-                    "3", "--delivery-backoff-ms", "200", "--smtp-timeout-ms", "1000"},
-                   error))
+  ASSERT_TRUE(server.Start({"--data-dir", (dir.path() / "data").string(), "--admin-key", kKey,
+                            "--smtp-url", receiver.Url("smtp"), "--mail-from", "shop@example.test",
+                            "--delivery-attempts", "3", "--delivery-backoff-ms", "200",
+                            "--smtp-timeout-ms", "1000", "--public-url", "https://mail.shop.test/"},
+                           error))
       << error;
   const uint16_t port = server.port();
   auto tmpl = Admin(port, "PUT", "/v1/templates/hello",
-                    R"({"name": "Hello", "subject": "Hello {{first_name}}", "text": "Hi."})");
+                    R"({"name": "Hello", "subject": "Hello {{first_name}}", "text": "Hi.",
+                        "html": "<p>Hi. <a href=\"https://shop.test/new\">New</a></p>"})");
   ASSERT_TRUE(tmpl.status == 200 || tmpl.status == 201) << tmpl.body;
   ASSERT_EQ(Admin(port, "POST", "/v1/journeys", R"({"id": "hello", "name": "Hello",
       "trigger": {"event": "Signed Up"},
@@ -109,6 +110,14 @@ TEST(DeliveryFailureTest, FailuresAreRetriedThenDeadLetteredAndNobodyElseWaitsOr
   std::map<std::string, int> received;
   for (const json::value& message : receiver.Messages()) {
     ++received[std::string(message.at("rcpt_to").as_string())];
+    // With a public URL: one-click unsubscribe, a tracked link and the open pixel.
+    const std::string html(message.at("html").as_string());
+    EXPECT_NE(html.find("https://mail.shop.test/v1/email/click?t="), std::string::npos) << html;
+    EXPECT_NE(html.find("https://mail.shop.test/v1/email/open?t="), std::string::npos) << html;
+    const auto& headers = message.at("headers").as_object();
+    EXPECT_TRUE(std::string(headers.at("List-Unsubscribe").as_string())
+                    .starts_with("<https://mail.shop.test/v1/unsubscribe?token="))
+        << json::serialize(headers);
   }
   EXPECT_EQ(received.size(), static_cast<size_t>(kGood));
   for (int i = 0; i < kGood; ++i) {

@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include "pipeline/tracking.h"
 #include "server/test_server.h"
 
 namespace mercato::testing {
@@ -194,6 +195,53 @@ TEST_F(JourneyApiTest, OneClickUnsubscribeSuppressesAndWithdrawsConsent) {
                 consent->as_object().at("granted") == json::value(false);
   }
   EXPECT_TRUE(withdrawn);
+}
+
+TEST_F(JourneyApiTest, OpensAndClicksBecomeEventsOfTheCustomer) {
+  ASSERT_EQ(http_
+                .Post("/v1/identify", R"({"userId": "otto", "traits": {"plan": "x"}})",
+                      BasicAuth(kWriteKey))
+                .status,
+            200);
+  Result<std::string> customer = Status::NotFound("");
+  for (int i = 0; i < 400 && !customer.ok(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    customer = server_.profiles().Resolve("otto");
+  }
+  ASSERT_TRUE(customer.ok()) << customer.status().ToString();
+  const std::string key = "news/" + *customer + "/1/3/hello";
+  const std::string token = TrackingToken(server_.tracking_secret(), key);
+
+  // The pixel answers a GIF whatever the token, so tokens cannot be probed.
+  for (const std::string& t : {token, std::string("forged.00")}) {
+    auto pixel = http_.Get("/v1/email/open?t=" + t);
+    ASSERT_EQ(pixel.status, 200);
+    EXPECT_EQ(pixel.Header("Content-Type"), "image/gif");
+    EXPECT_TRUE(pixel.body.starts_with("GIF89a"));
+  }
+  const std::string url = "https://shop.test/p?id=1&ref=mail";
+  const std::string target = "/v1/email/click?t=" + token + "&u=" + PercentEncode(url) +
+                             "&s=" + ClickSignature(server_.tracking_secret(), token, url);
+  auto click = http_.Get(target);
+  ASSERT_EQ(click.status, 302) << click.body;
+  EXPECT_EQ(click.Header("Location"), url);
+  // Another URL under the same signature is refused: no open redirect.
+  std::string other = target;
+  other.replace(other.find("shop.test"), 9, "evil.test");
+  EXPECT_EQ(http_.Get(other).status, 400);
+  EXPECT_EQ(http_.Get("/v1/email/click?t=" + token).status, 400);
+
+  bool opened = false;
+  bool clicked = false;
+  for (int i = 0; i < 400 && !(opened && clicked); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto events = http_.Get("/v1/profiles/" + *customer + "/events", BasicAuth(kAdminKey));
+    opened = events.body.find("Email Opened") != std::string::npos;
+    clicked = events.body.find("Email Link Clicked") != std::string::npos &&
+              events.body.find("\"step\":\"hello\"") != std::string::npos;
+  }
+  EXPECT_TRUE(opened);
+  EXPECT_TRUE(clicked);
 }
 
 TEST_F(JourneyApiTest, ReadKeysCannotChangeJourneys) {

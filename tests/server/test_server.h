@@ -126,6 +126,9 @@ class TestServer {
     RegisterUnsubscribeRoutes(*router_,
                               UnsubscribeRouteDeps{*delivery_, *store_, *log_,
                                                    delivery_options.unsubscribe_secret, clock_});
+    RegisterTrackingRoutes(
+        *router_,
+        TrackingRouteDeps{*store_, *log_, TrackingSecret(vault_->pseudonym_key()), clock_});
     recommend_erasure_ = std::make_unique<RecommendErasureParticipant>(*recommendations_);
     erasure_->AddParticipant(recommend_erasure_.get());
     RegisterOpsRoutes(*router_, metrics_, [] { return true; });
@@ -170,6 +173,7 @@ class TestServer {
   segment::SegmentEngine& segments() { return *segments_; }
   DeliveryWorker& delivery() { return *delivery_; }
   std::string unsubscribe_secret() const { return UnsubscribeSecret(vault_->pseudonym_key()); }
+  std::string tracking_secret() const { return TrackingSecret(vault_->pseudonym_key()); }
   Gateway& gateway() { return *gateway_; }
   const Router& router() const { return *router_; }
   const std::filesystem::path& data_dir() const { return dir_.path(); }
