@@ -10,6 +10,8 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev librocksdb-dev zlib1g-dev libssl-dev libcli11-dev
   # the SMTP channel (src/channel/smtp_sender.cc)
   libcurl4-openssl-dev
+  # IANA time zones of customers (src/core/time_zone.cc reads /usr/share/zoneinfo)
+  tzdata
   # gradient-boosted trees of the churn model (src/analytics/customer/churn_model.cc)
   libxgboost-dev
   # maximum-likelihood fits of the CLV models (src/analytics/clv/)

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/time_format.h"
+#include "core/time_zone.h"
 #include "pipeline/delivery_guards.h"
 #include "profile/profile_state.h"
 #include "segment/customer_context.h"
@@ -80,21 +81,35 @@ RuleEvaluator MakeRuleEvaluator(Store& store, const KeyVault& vault) {
 
 LocalTimeFn MakeLocalTime(Store& store) {
   return [&store](std::string_view customer, int64_t now_us, int minute) -> Result<int64_t> {
-    int offset = 0;
+    std::string zone;
     Result<std::string> stored = store.Get(Cf::kProfiles, customer);
     if (stored.ok()) {
       ASSIGN_OR_RETURN(profile::ProfileState state,
                        profile::ProfileState::Parse(customer, *stored));
       if (auto trait = state.traits.find("timezone");
           trait != state.traits.end() && trait->second.value.is_string()) {
-        offset = ParseUtcOffset(trait->second.value.get_string()).value_or(0);
+        zone = trait->second.value.get_string();
       }
     } else if (stored.status().code() != StatusCode::kNotFound) {
       return stored.status();
     }
-    const int64_t shift = static_cast<int64_t>(offset) * 60 * kMicrosPerSecond;
+    auto offset_at = [&zone](int64_t at_us) -> int {
+      if (std::optional<int> fixed = ParseUtcOffset(zone)) return *fixed;
+      return TimeZones::System().OffsetMinutes(zone, at_us).value_or(0);
+    };
     // Local wall time is UTC + offset: the next local `minute` is the next UTC one, shifted.
-    return NextUtcMinute(now_us + shift, minute) - shift;
+    auto next = [&](int offset) {
+      const int64_t shift = static_cast<int64_t>(offset) * 60 * kMicrosPerSecond;
+      return NextUtcMinute(now_us + shift, minute) - shift;
+    };
+    const int now_offset = offset_at(now_us);
+    int64_t due = next(now_offset);
+    // A daylight-saving change before then moves the wall clock: use the offset in force then.
+    if (const int then_offset = offset_at(due); then_offset != now_offset) {
+      const int64_t corrected = next(then_offset);
+      if (corrected > now_us) due = corrected;
+    }
+    return due;
   };
 }
 

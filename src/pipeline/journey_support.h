@@ -3,8 +3,9 @@
 // (journey/engine.h options): branch rules evaluated against stored customers with the segment
 // module's CustomerContext, and local times from the customer's `timezone` trait.
 //
-// Time zones: the trait is "UTC", "Z", or a fixed offset "+HH:MM" / "-HH:MM" (also "+HHMM",
-// "+HH"). Any other value, or no trait, counts as UTC.
+// Time zones: the trait is an IANA zone name ("Europe/Warsaw", as Segment's context.timezone
+// sends it; core/time_zone.h, daylight saving included), "UTC", "Z", or a fixed offset
+// "+HH:MM" / "-HH:MM" (also "+HHMM", "+HH"). Any other value, or no trait, counts as UTC.
 //
 // Thread safety: the returned functions are safe from any thread (they only read the store).
 
