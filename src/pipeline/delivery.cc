@@ -131,7 +131,11 @@ Result<size_t> DeliveryWorker::Step(size_t max_messages) {
     if (done.ok()) {
       rocksdb::WriteBatch batch;
       batch.Delete(store_.cf(Cf::kOutbox), item.stored_key);
-      if (done->find("\"outcome\":\"unconfirmed\"") != std::string::npos) {
+      boost::system::error_code ec;
+      const json::value record = json::parse(*done, ec);
+      const json::object* fields = ec ? nullptr : record.if_object();
+      const json::value* outcome = fields != nullptr ? fields->if_contains("outcome") : nullptr;
+      if (outcome != nullptr && *outcome == "unconfirmed") {
         json::object record{{"outcome", "delivered"},
                             {"detail", "unconfirmed: stopped before the server's reply"},
                             {"at", now},

@@ -167,9 +167,9 @@ class CdnowImportTest : public ImportTest {};
 
 const std::string kCdnow =
     " customer_id  date number_of_cds  dollar_value\r\n"  // 1: header
-    " 00001 19970101 1   11.77\r\n"                       // 2
-    " 00002 19970112 1   12.00\r\n"                       // 3
-    " 00002 19970112 1   12.00\r\n"                       // 4: same purchase again that day
+    " 00001 19970103 1   13.45\r\n"                       // 2
+    " 00002 19970115 1   9.80\r\n"                        // 3
+    " 00002 19970115 1   9.80\r\n"                        // 4: same purchase again that day
     " 00003 19970231 1 5.00\r\n"                          // 5: no such date
     " 00004 19970101 x 5.00\r\n"                          // 6
     " 00005 19970101 1\r\n"                               // 7

@@ -168,6 +168,14 @@ class Scenario {
         Expect(step.at("expect").as_array());
       } else if (step.contains("expectState")) {
         ExpectState(step.at("expectState").as_object());
+      } else if (step.contains("pause")) {
+        auto paused = journeys_->Pause(Text(step, "pause"));
+        ASSERT_TRUE(paused.ok()) << paused.status().ToString();
+        Pump();
+      } else if (step.contains("activate")) {
+        auto active = journeys_->Activate(Text(step, "activate"));
+        ASSERT_TRUE(active.ok()) << active.status().ToString();
+        Pump();
       } else if (step.contains("expectTrait")) {
         ExpectTrait(step.at("expectTrait").as_object());
       } else if (step.contains("expectStats")) {
@@ -201,6 +209,9 @@ class Scenario {
           parsed.window_us = *journey::internal::ParseDuration(cap.at("window").as_string());
           options.caps[std::string(channel)] = parsed;
         }
+      }
+      if (const json::value* rate = settings.if_contains("sendsPerSecond")) {
+        options.journey_sends_per_second = static_cast<uint32_t>(rate->as_int64());
       }
       if (const json::value* quiet = settings.if_contains("quietHours")) {
         options.quiet_start_minute =

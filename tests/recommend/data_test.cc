@@ -199,16 +199,16 @@ TEST(SrGnnTest, BadIdsAndLines) {
 TEST(OnlineRetailTest, PurchasesOnlyWithQuotedFieldsAndBothDateFormats) {
   std::istringstream in(
       "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
-      "536365,85123A,\"HEART, \"\"WHITE\"\"\",6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom\n"
-      "C536379,D,Discount,-1,2010-12-01 09:41:00,27.5,14527.0,United Kingdom\n"
-      "536380,22961,JAM,0,2010-12-01 09:41:00,1.45,,United Kingdom\n"
-      "536366,22633,HAND WARMER,6,12/1/2010 8:28,1.85,17850.0,United Kingdom\n");
+      "910365,40123A,\"LANTERN, \"\"STAR\"\"\",6,2010-12-01 08:26:00,2.55,27850.0,United Kingdom\n"
+      "C910379,D,Discount,-1,2010-12-01 09:41:00,27.5,24527.0,United Kingdom\n"
+      "910380,42961,BAKING,0,2010-12-01 09:41:00,1.45,,United Kingdom\n"
+      "910366,42633,WOOL MITTENS,6,12/1/2010 8:28,1.85,27850.0,United Kingdom\n");
   auto log = ReadOnlineRetailPurchases(in);
   ASSERT_TRUE(log.ok()) << log.status().ToString();
   EXPECT_EQ(log->skipped_rows, 2u);  // the cancellation and the zero quantity
   ASSERT_EQ(log->clicks.size(), 2u);
-  EXPECT_EQ(log->clicks[0].key, "536365");
-  EXPECT_EQ(log->clicks[0].item, "85123A");
+  EXPECT_EQ(log->clicks[0].key, "910365");
+  EXPECT_EQ(log->clicks[0].item, "40123A");
   EXPECT_EQ(log->clicks[0].kind, ClickKind::kPurchase);
   constexpr std::int64_t kDec1 = 1291161600;  // 2010-12-01T00:00:00Z
   EXPECT_EQ(log->clicks[0].time_seconds, kDec1 + (8 * 60 + 26) * kMinute);
@@ -218,7 +218,7 @@ TEST(OnlineRetailTest, PurchasesOnlyWithQuotedFieldsAndBothDateFormats) {
 TEST(OnlineRetailTest, BadRowsNameTheirLine) {
   std::istringstream quantity(
       "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
-      "536365,85123A,X,six,2010-12-01 08:26:00,2.55,17850.0,United Kingdom\n");
+      "910365,40123A,X,six,2010-12-01 08:26:00,2.55,27850.0,United Kingdom\n");
   auto log = ReadOnlineRetailPurchases(quantity);
   ASSERT_FALSE(log.ok());
   EXPECT_THAT(log.status().message(), HasSubstr("line 2: Quantity: 'six'"));

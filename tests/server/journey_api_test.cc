@@ -3,9 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <map>
-#include <thread>
 
 #include <boost/json.hpp>
 
@@ -126,10 +124,9 @@ TEST_F(JourneyApiTest, StatsCountWhatTheEngineDid) {
       http_.Post("/v1/track", R"({"userId": "sam", "event": "Signed Up"})", BasicAuth(kWriteKey));
   ASSERT_EQ(sent.status, 200) << sent.body;
   std::map<std::string, int64_t> counters;  // "<step>/<counter>"
-  for (int attempt = 0; attempt < 400 && counters["/entered"] == 0; ++attempt) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(WaitFor([&] {
     auto stats = http_.Get("/v1/journeys/signup/stats", BasicAuth(kReadKey));
-    ASSERT_EQ(stats.status, 200) << stats.body;
+    if (stats.status != 200) return false;
     counters.clear();
     const json::value body = json::parse(stats.body);
     for (const auto& entry : body.at("steps").as_array()) {
@@ -138,7 +135,8 @@ TEST_F(JourneyApiTest, StatsCountWhatTheEngineDid) {
             value.to_number<int64_t>();
       }
     }
-  }
+    return counters["/entered"] > 0;
+  }));
   EXPECT_EQ(counters["/entered"], 1);
   EXPECT_EQ(counters["hold/reached"], 1);
   EXPECT_EQ(counters["/exited"], 0);
@@ -151,10 +149,10 @@ TEST_F(JourneyApiTest, OneClickUnsubscribeSuppressesAndWithdrawsConsent) {
                                BasicAuth(kWriteKey));
   ASSERT_EQ(identified.status, 200) << identified.body;
   Result<std::string> customer = Status::NotFound("");
-  for (int i = 0; i < 400 && !customer.ok(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  WaitFor([&] {
     customer = server_.profiles().Resolve("una");
-  }
+    return customer.ok();
+  });
   ASSERT_TRUE(customer.ok()) << customer.status().ToString();
   const std::string token = UnsubscribeToken(server_.unsubscribe_secret(), *customer, "email");
   auto click = [this](const std::string& target) {
@@ -184,17 +182,14 @@ TEST_F(JourneyApiTest, OneClickUnsubscribeSuppressesAndWithdrawsConsent) {
   auto reason = server_.delivery().Suppression(*customer, "email");
   ASSERT_TRUE(reason.ok());
   EXPECT_EQ(*reason, "unsubscribed");
-  bool withdrawn = false;
-  for (int i = 0; i < 400 && !withdrawn; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(WaitFor([&] {
     auto profile = server_.profiles().ProfileJson(*customer);
-    ASSERT_TRUE(profile.ok());
+    if (!profile.ok()) return false;
     const json::value parsed = json::parse(*profile);
     const json::value* consent = parsed.at("consent").as_object().if_contains("email_marketing");
-    withdrawn = consent != nullptr && consent->is_object() &&
-                consent->as_object().at("granted") == json::value(false);
-  }
-  EXPECT_TRUE(withdrawn);
+    return consent != nullptr && consent->is_object() &&
+           consent->as_object().at("granted") == json::value(false);
+  }));
 }
 
 TEST_F(JourneyApiTest, OpensAndClicksBecomeEventsOfTheCustomer) {
@@ -204,10 +199,10 @@ TEST_F(JourneyApiTest, OpensAndClicksBecomeEventsOfTheCustomer) {
                 .status,
             200);
   Result<std::string> customer = Status::NotFound("");
-  for (int i = 0; i < 400 && !customer.ok(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  WaitFor([&] {
     customer = server_.profiles().Resolve("otto");
-  }
+    return customer.ok();
+  });
   ASSERT_TRUE(customer.ok()) << customer.status().ToString();
   const std::string key = "news/" + *customer + "/1/3/hello";
   const std::string token = TrackingToken(server_.tracking_secret(), key);
@@ -231,17 +226,12 @@ TEST_F(JourneyApiTest, OpensAndClicksBecomeEventsOfTheCustomer) {
   EXPECT_EQ(http_.Get(other).status, 400);
   EXPECT_EQ(http_.Get("/v1/email/click?t=" + token).status, 400);
 
-  bool opened = false;
-  bool clicked = false;
-  for (int i = 0; i < 400 && !(opened && clicked); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(WaitFor([&] {
     auto events = http_.Get("/v1/profiles/" + *customer + "/events", BasicAuth(kAdminKey));
-    opened = events.body.find("Email Opened") != std::string::npos;
-    clicked = events.body.find("Email Link Clicked") != std::string::npos &&
-              events.body.find("\"step\":\"hello\"") != std::string::npos;
-  }
-  EXPECT_TRUE(opened);
-  EXPECT_TRUE(clicked);
+    return events.body.find("Email Opened") != std::string::npos &&
+           events.body.find("Email Link Clicked") != std::string::npos &&
+           events.body.find("\"step\":\"hello\"") != std::string::npos;
+  }));
 }
 
 TEST_F(JourneyApiTest, ReadKeysCannotChangeJourneys) {
