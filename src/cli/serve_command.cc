@@ -242,6 +242,8 @@ int RunServe(const ServeOptions& options) {
   ChannelTransport transport(smtp, channel::HttpOptions{});
   DeliveryOptions delivery_options;
   delivery_options.from.address = options.mail_from;
+  delivery_options.commit_journal_path =
+      (std::filesystem::path(options.data_dir) / "delivery-commits").string();
   delivery_options.max_attempts = options.delivery_attempts;
   delivery_options.backoff_base_us = options.delivery_backoff_ms * 1000;
   delivery_options.unsubscribe_secret = UnsubscribeSecret(node->vault->pseudonym_key());

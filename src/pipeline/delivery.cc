@@ -89,12 +89,33 @@ DeliveryWorker::DeliveryWorker(Store& store, EventLog* log, const ProfileStore& 
     retried_ = &metrics->GetCounter(name, help, {{"outcome", "retried"}});
     dead_ = &metrics->GetCounter(name, help, {{"outcome", "dead"}});
     skipped_ = &metrics->GetCounter(name, help, {{"outcome", "skipped"}});
+    in_doubt_ = &metrics->GetCounter(
+        "mercato_delivery_in_doubt_total",
+        "E-mails recorded at the SMTP commit point whose reply a crash cut off", {});
   }
+}
+
+Status DeliveryWorker::RecoverCommits(int64_t now_us) {
+  ASSIGN_OR_RETURN(std::unique_ptr<CommitJournal> journal,
+                   CommitJournal::Open(options_.commit_journal_path));
+  rocksdb::WriteBatch batch;
+  for (const std::string& key : journal->recovered()) {
+    Result<std::string> done = store_.Get(Cf::kOutbox, journey::DeliveredKey(key));
+    if (done.ok()) continue;  // its outcome was recorded before the crash
+    if (done.status().code() != StatusCode::kNotFound) return done.status();
+    json::object record{{"outcome", "unconfirmed"}, {"detail", ""}, {"at", now_us}};
+    batch.Put(store_.cf(Cf::kOutbox), journey::DeliveredKey(key), json::serialize(record));
+  }
+  if (batch.Count() > 0) RETURN_IF_ERROR(store_.Write(batch, /*sync=*/false));
+  RETURN_IF_ERROR(journal->Clear());
+  journal_ = std::move(journal);
+  return Status::Ok();
 }
 
 Result<size_t> DeliveryWorker::Step(size_t max_messages) {
   std::lock_guard lock(mu_);
   const int64_t now = clock_.NowMicros();
+  if (journal_ == nullptr) RETURN_IF_ERROR(RecoverCommits(now));
   struct Due {
     std::string stored_key;
     std::string value;
@@ -126,7 +147,8 @@ Result<size_t> DeliveryWorker::Step(size_t max_messages) {
       continue;
     }
     // 1. A key already finished is never handled again. One left "unconfirmed" was cut off by a
-    // crash after the SMTP commit point: the server has the message.
+    // crash after the SMTP commit point: the server has the message unless the crash fell
+    // between the record and the end mark's last CRLF, so it is counted as in doubt as well.
     Result<std::string> done = store_.Get(Cf::kOutbox, journey::DeliveredKey(message->key));
     if (done.ok()) {
       rocksdb::WriteBatch batch;
@@ -137,13 +159,17 @@ Result<size_t> DeliveryWorker::Step(size_t max_messages) {
       const json::value* outcome = fields != nullptr ? fields->if_contains("outcome") : nullptr;
       if (outcome != nullptr && *outcome == "unconfirmed") {
         json::object record{{"outcome", "delivered"},
-                            {"detail", "unconfirmed: stopped before the server's reply"},
+                            {"detail",
+                             "in doubt: stopped after the commit point, before the "
+                             "server's reply"},
                             {"at", now},
                             {"attempts", static_cast<int64_t>(message->attempts + 1)}};
         batch.Put(store_.cf(Cf::kOutbox), journey::DeliveredKey(message->key),
                   json::serialize(record));
         AddCounter(store_, batch, *message, "sent");
+        AddCounter(store_, batch, *message, "in_doubt");
         if (sent_ != nullptr) sent_->Inc();
+        if (in_doubt_ != nullptr) in_doubt_->Inc();
       }
       RETURN_IF_ERROR(store_.Write(batch, false));
       continue;
@@ -178,7 +204,7 @@ Result<DeliveryWorker::Outcome> DeliveryWorker::Deliver(const OutboxMessage& mes
     outcome.detail = refused;
     return outcome;
   }
-  RenderContext context{store_, log_, profiles_, templates_, transport_, options_};
+  RenderContext context{store_, log_, profiles_, templates_, transport_, options_, *journal_};
   ASSIGN_OR_RETURN(SendOutcome sent, SendMessage(context, message, *customer, now_us));
   switch (sent.kind) {
     case SendOutcome::Kind::kDelivered:
@@ -267,8 +293,6 @@ Status DeliveryWorker::Record(const OutboxMessage& message, std::string_view sto
         delay = static_cast<int64_t>(static_cast<double>(delay) * jitter(jitter_));
         const int64_t due = std::max(now_us + delay, outcome.at_us);
         batch.Put(store_.cf(Cf::kOutbox), journey::OutboxKey(due, message.key), next.Serialize());
-        // A failure reported after the commit point undoes its "unconfirmed" record.
-        batch.Delete(store_.cf(Cf::kOutbox), journey::DeliveredKey(message.key));
         AddCounter(store_, batch, message, "retried");
         if (retried_ != nullptr) retried_->Inc();
         break;
@@ -290,7 +314,9 @@ Status DeliveryWorker::Record(const OutboxMessage& message, std::string_view sto
       break;
     }
   }
-  return store_.Write(batch, /*sync=*/false);
+  RETURN_IF_ERROR(store_.Write(batch, /*sync=*/false));
+  // The outcome is in the store now: the commit record has done its work.
+  return journal_->Clear();
 }
 
 Result<uint64_t> DeliveryWorker::Pending() const {

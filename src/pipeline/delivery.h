@@ -22,9 +22,12 @@
 //     dead-letter list with the reason (a permanent e-mail failure also suppresses e-mail for
 //     the customer: a hard bounce). One failing recipient never holds up the others.
 //
-// E-mail is recorded as sent ("unconfirmed") at the SMTP commit point (channel/smtp_session.h),
-// before the server can accept it and after it can no longer discard it; a crash then leaves a
-// record that step 1 turns into "delivered", so the message is not sent again. HTTP sends can
+// E-mail is recorded as sent at the SMTP commit point (channel/smtp_session.h), before the server
+// can accept it and after it can no longer discard it, in the commit journal
+// (pipeline/commit_journal.h). A crash then leaves a record that the next start moves into the
+// store and step 1 turns into "delivered" with the counter "in_doubt", so the message is not
+// sent again; it is missing only if the crash fell between the record and the send of the end
+// mark (about a microsecond), and the counter says how many such doubts there were. HTTP sends can
 // still be repeated by a crash between the receiver's answer and the batch (microseconds); the
 // repeat carries the same Idempotency-Key, so the receiver can recognise it.
 //
@@ -51,6 +54,7 @@
 #include "core/metrics.h"
 #include "core/status.h"
 #include "journey/outbox.h"
+#include "pipeline/commit_journal.h"
 #include "profile/profile_store.h"
 #include "recserve/recommender.h"
 #include "storage/event_log.h"
@@ -104,6 +108,9 @@ struct FrequencyCap {
 
 struct DeliveryOptions {
   channel::EmailAddress from{"shop@localhost", ""};
+  // The file of the SMTP commit records (pipeline/commit_journal.h), normally beside the store.
+  // Empty: kept in memory, which protects nothing against a crash (tests that never crash).
+  std::string commit_journal_path;
   std::string message_id_domain = "mercato.localhost";
   // With a base ("https://shop.example/v1/unsubscribe"), e-mails carry a one-click unsubscribe
   // link with a token signed by `unsubscribe_secret`.
@@ -175,6 +182,8 @@ class DeliveryWorker {
                             int64_t now_us, int64_t& defer_until);
   Status Record(const journey::OutboxMessage& message, std::string_view stored_key,
                 const Outcome& outcome, int64_t now_us);
+  // Opens the commit journal and moves the keys it recovered into the store as "unconfirmed".
+  Status RecoverCommits(int64_t now_us);
 
   Store& store_;
   EventLog* log_;
@@ -187,8 +196,10 @@ class DeliveryWorker {
   Counter* retried_ = nullptr;
   Counter* dead_ = nullptr;
   Counter* skipped_ = nullptr;
+  Counter* in_doubt_ = nullptr;
 
   std::mutex mu_;
+  std::unique_ptr<CommitJournal> journal_;                    // guarded by mu_; opened by Step
   std::mt19937_64 jitter_;                                    // guarded by mu_
   std::map<std::string, std::pair<int64_t, uint32_t>> rate_;  // journey -> (second, sends)
 };

@@ -151,17 +151,16 @@ Result<SendOutcome> SendMessage(const RenderContext& context, const OutboxMessag
         return Skipped("bad_address");
       }
       // The commit point: from here a crash must not send the message again.
+      bool committed = false;
       const auto at_commit = [&]() -> Status {
-        rocksdb::WriteBatch batch;
-        json::object record{{"outcome", "unconfirmed"},
-                            {"detail", ""},
-                            {"at", now_us},
-                            {"attempts", static_cast<int64_t>(message.attempts + 1)}};
-        batch.Put(context.store.cf(Cf::kOutbox), journey::DeliveredKey(message.key),
-                  json::serialize(record));
-        return context.store.Write(batch, /*sync=*/false);
+        RETURN_IF_ERROR(context.journal.Commit(message.key));
+        committed = true;
+        return Status::Ok();
       };
       const channel::SendResult sent = context.transport.SendEmail(mail, at_commit);
+      if (committed && sent.outcome != channel::SendResult::Outcome::kDelivered) {
+        RETURN_IF_ERROR(context.journal.Abort(message.key));  // refused after the commit point
+      }
       SendOutcome out;
       out.detail = sent.detail;
       out.kind = KindOf(sent.outcome);

@@ -19,6 +19,7 @@ struct RenderContext {
   const content::TemplateStore& templates;
   DeliveryTransport& transport;
   const DeliveryOptions& options;
+  CommitJournal& journal;  // the SMTP commit records
 };
 
 struct SendOutcome {

@@ -142,8 +142,9 @@ class Scenario {
                                                      nullptr, std::move(engine_options)))
                   .value();
     transport_ = std::make_unique<RecordingTransport>(clock_);
-    delivery_ = std::make_unique<DeliveryWorker>(*store_, log_.get(), *profiles_, *templates_,
-                                                 *transport_, clock_, nullptr, DeliveryOptions_());
+    delivery_ =
+        std::make_unique<DeliveryWorker>(*store_, log_.get(), *profiles_, *templates_, *transport_,
+                                         clock_, nullptr, DeliveryOptions_(dir));
   }
 
   ~Scenario() {
@@ -190,8 +191,9 @@ class Scenario {
   }
 
  private:
-  DeliveryOptions DeliveryOptions_() {
+  DeliveryOptions DeliveryOptions_(const std::string& dir) {
     DeliveryOptions options;
+    options.commit_journal_path = dir + "/delivery-commits";  // beside the store, as in serve
     options.from = {"shop@example.com", "Shop"};
     options.endpoints["crm"] = WebhookEndpoint{"http://127.0.0.1:9/crm", "secret"};
     options.endpoints["chat"] = WebhookEndpoint{"http://127.0.0.1:9/chat", "secret"};
