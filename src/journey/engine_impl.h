@@ -75,6 +75,10 @@ class JourneyEngine::Impl {
   Result<size_t> StepRecords(int64_t now_us, size_t budget);
   Status Commit(Work& work);
   Status HandleEvent(const CustomerEvent& event, int64_t now_us, Work& work);
+  // Enqueues the removal of the customer from every ad audience they were added to (advertising
+  // consent withdrawn); `cause` makes the keys, so a repeated round makes the same ones.
+  Status RemoveFromAudiences(std::string_view customer, std::string_view cause, int64_t now_us,
+                             Work& work);
   Status TryEnter(const CompiledJourney& journey, std::string_view customer, int64_t now_us,
                   Work& work);
   // Runs the customer from step `index` until a step waits or the journey ends.

@@ -1,5 +1,7 @@
 #include "journey/engine_keys.h"
 
+#include <boost/json/parse.hpp>
+
 #include "core/big_endian.h"
 
 namespace mercato::journey {
@@ -95,6 +97,34 @@ std::string IdempotencyKey(std::string_view journey, std::string_view customer, 
   const std::string entry_text = std::to_string(entry);
   const std::string version_text = std::to_string(version);
   return Join("", {journey, customer, entry_text, version_text, step});
+}
+
+std::string AudienceMemberPrefix(std::string_view customer) { return Join("a/", {customer, ""}); }
+
+std::string AudienceMemberKey(std::string_view customer, std::string_view audience) {
+  return Join("a/", {customer, audience});
+}
+
+std::string AudienceRemovalKey(std::string_view customer, std::string_view audience,
+                               std::string_view cause) {
+  return Join("privacy:audience-remove/", {customer, audience, cause});
+}
+
+OutboxMessage AudienceRemoval(std::string_view customer, std::string_view audience,
+                              std::string_view cause, std::string_view member_json,
+                              int64_t now_us) {
+  OutboxMessage message;
+  message.key = AudienceRemovalKey(customer, audience, cause);
+  message.version = 1;
+  message.entry = 1;
+  message.customer = customer;
+  message.channel = Channel::kAudienceRemove;
+  message.audience = audience;
+  boost::system::error_code ec;
+  message.value = boost::json::parse(member_json, ec);
+  if (ec) message.value = nullptr;
+  message.created_at_us = now_us;
+  return message;
 }
 
 }  // namespace mercato::journey

@@ -14,12 +14,17 @@
 //   "x/" key                                 -> the delivery's outcome JSON (never sent twice)
 //   "q/" key                                 -> dead letter JSON: the message and the reason
 //   "k/" journey "/" step "/" variant "/" counter -> u64 BE: delivery counters
+//   "a/" customer "/" audience              -> {"email_sha256", "phone_sha256"}: the identifiers
+//                                             the customer was added to that ad audience with,
+//                                             kept until a removal is delivered
 //
 // Thread safety: pure functions.
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "journey/outbox.h"
 
 namespace mercato::journey {
 
@@ -46,6 +51,19 @@ std::string DeadLetterKey(std::string_view key);
 std::string DeliveryCounterPrefix(std::string_view journey);
 std::string DeliveryCounterKey(std::string_view journey, std::string_view step,
                                std::string_view variant, std::string_view counter);
+
+std::string AudienceMemberPrefix(std::string_view customer);
+std::string AudienceMemberKey(std::string_view customer, std::string_view audience);
+// The idempotency key of an audience removal mercato makes by itself (consent withdrawn, customer
+// erased), one per (customer, audience, cause). The ':' cannot occur in a journey id, so these
+// never meet a journey's keys.
+std::string AudienceRemovalKey(std::string_view customer, std::string_view audience,
+                               std::string_view cause);
+// An outbox message that removes the customer from `audience` for a privacy reason: no journey,
+// `value` holds the member's identifiers (`member_json`, from the "a/" record), so it can be
+// delivered after the profile is gone.
+OutboxMessage AudienceRemoval(std::string_view customer, std::string_view audience,
+                              std::string_view cause, std::string_view member_json, int64_t now_us);
 
 // The idempotency key of the message a send step makes: one per (journey, customer, entry,
 // version, step), the same however often the step is replayed.

@@ -13,6 +13,7 @@
 #include "journey/engine_impl.h"
 #include "journey/engine_keys.h"
 #include "journey/event_match.h"
+#include "privacy/consent.h"
 #include "profile/event_view.h"
 #include "profile/keys.h"
 #include "profile/profile_state.h"
@@ -57,6 +58,16 @@ bool TriggerMatches(const Trigger& trigger, const CustomerEvent& event) {
 }
 
 // The index a step continues with when it names `next` (empty: the following step).
+// True when the event's consent preferences deny advertising.
+bool AdvertisingWithdrawn(const json::object& root) {
+  const json::value* context = root.if_contains("context");
+  for (const auto& [purpose, granted] :
+       ReadConsentPreferences(context != nullptr ? context->if_object() : nullptr)) {
+    if (purpose == Purpose::kAdvertising && !granted) return true;
+  }
+  return false;
+}
+
 int Following(const CompiledJourney& journey, std::string_view next, int index) {
   return next.empty() ? index + 1 : journey.def.StepIndex(next);
 }
@@ -245,12 +256,24 @@ Result<size_t> JourneyEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
     for (const LogRecord& record : records) {
       next[p] = record.offset + 1;
       ++consumed;
-      if (records_.empty()) continue;  // no journey: only the cursor moves
+      // Consent travels in context.consent.categoryPreferences of any event.
+      const bool consent = record.payload.find("categoryPreferences") != std::string::npos;
+      if (records_.empty() && !consent) continue;  // no journey: only the cursor moves
       boost::system::error_code ec;
       json::value root = json::parse(record.payload, ec);
-      if (ec) continue;  // the profile consumer logs and counts undecodable records
+      if (ec || !root.is_object()) continue;  // the profile consumer counts undecodable records
       Result<profile::EventView> view = profile::ReadEventView(root, &vault_);
-      if (!view.ok() || view->type != EventType::kTrack) continue;
+      if (!view.ok()) continue;
+      if (consent && AdvertisingWithdrawn(root.get_object())) {
+        ASSIGN_OR_RETURN(std::optional<std::string> customer,
+                         ResolveCustomer(view->user_id, view->anonymous_id));
+        if (customer) {
+          const std::string cause = "consent-" + std::to_string(p) + "-" +
+                                    std::to_string(record.offset);  // the same on a replay
+          RETURN_IF_ERROR(RemoveFromAudiences(*customer, cause, now_us, work));
+        }
+      }
+      if (records_.empty() || view->type != EventType::kTrack) continue;
       ASSIGN_OR_RETURN(std::optional<std::string> customer,
                        ResolveCustomer(view->user_id, view->anonymous_id));
       if (!customer) continue;  // erased since, or never a customer (system events only)
@@ -582,6 +605,20 @@ void JourneyEngine::Impl::Enqueue(const CompiledJourney& journey, std::string_vi
   work.batch.Put(store_.cf(Cf::kOutbox), OutboxKey(now_us, message.key), message.Serialize());
   ++work.enqueued;
   Count(work, journey.def.id, step.id, "enqueued");
+}
+
+Status JourneyEngine::Impl::RemoveFromAudiences(std::string_view customer, std::string_view cause,
+                                                int64_t now_us, Work& work) {
+  const std::string prefix = AudienceMemberPrefix(customer);
+  auto it = store_.NewIterator(Cf::kOutbox);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string_view audience = it->key().ToStringView().substr(prefix.size());
+    const OutboxMessage message =
+        AudienceRemoval(customer, audience, cause, it->value().ToStringView(), now_us);
+    work.batch.Put(store_.cf(Cf::kOutbox), OutboxKey(now_us, message.key), message.Serialize());
+    ++work.enqueued;
+  }
+  return FromRocks(it->status(), "reading audience memberships");
 }
 
 }  // namespace mercato::journey

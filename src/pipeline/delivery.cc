@@ -19,6 +19,7 @@ using journey::OutboxMessage;
 
 void AddCounter(Store& store, rocksdb::WriteBatch& batch, const OutboxMessage& message,
                 std::string_view counter) {
+  if (message.journey.empty()) return;  // a privacy removal: no journey to count for
   const std::string key =
       journey::DeliveryCounterKey(message.journey, message.step, message.variant, counter);
   uint64_t value = 0;
@@ -36,9 +37,11 @@ void AddCounter(Store& store, rocksdb::WriteBatch& batch, const OutboxMessage& m
 struct DeliveryWorker::Outcome {
   enum class Kind { kDelivered, kSkipped, kDeferred, kTransient, kPermanent };
   Kind kind = Kind::kTransient;
-  std::string detail;        // skipped: the guard; failures: the receiver's error
-  int64_t at_us = 0;         // deferred: when to try again; transient: Retry-After (0: none)
-  bool hard_bounce = false;  // a permanent e-mail refusal: suppress e-mail
+  std::string detail;           // skipped: the guard; failures: the receiver's error
+  int64_t at_us = 0;            // deferred: when to try again; transient: Retry-After (0: none)
+  bool hard_bounce = false;     // a permanent e-mail refusal: suppress e-mail
+  std::string customer;         // the live customer id the message went to
+  std::string audience_member;  // a delivered audience addition: the identifiers added
 };
 
 std::string UnsubscribeSecret(std::string_view pseudonym_key) {
@@ -184,6 +187,18 @@ Result<size_t> DeliveryWorker::Step(size_t max_messages) {
 Result<DeliveryWorker::Outcome> DeliveryWorker::Deliver(const OutboxMessage& message,
                                                         int64_t now_us) {
   Outcome outcome;
+  RenderContext context{store_, log_, profiles_, templates_, transport_, options_, *journal_};
+  if (message.journey.empty()) {
+    // A privacy removal: no profile is needed (it may be erased) and no guard holds it back.
+    outcome.customer = message.customer;
+    ASSIGN_OR_RETURN(SendOutcome sent, SendMessage(context, message, message.customer, now_us));
+    outcome.kind = sent.kind == SendOutcome::Kind::kDelivered   ? Outcome::Kind::kDelivered
+                   : sent.kind == SendOutcome::Kind::kSkipped   ? Outcome::Kind::kSkipped
+                   : sent.kind == SendOutcome::Kind::kPermanent ? Outcome::Kind::kPermanent
+                                                                : Outcome::Kind::kTransient;
+    outcome.detail = std::move(sent.detail);
+    return outcome;
+  }
   Result<std::string> customer = profiles_.Resolve(message.customer);
   if (!customer.ok()) {
     if (customer.status().code() != StatusCode::kNotFound) return customer.status();
@@ -204,8 +219,9 @@ Result<DeliveryWorker::Outcome> DeliveryWorker::Deliver(const OutboxMessage& mes
     outcome.detail = refused;
     return outcome;
   }
-  RenderContext context{store_, log_, profiles_, templates_, transport_, options_, *journal_};
+  outcome.customer = *customer;
   ASSIGN_OR_RETURN(SendOutcome sent, SendMessage(context, message, *customer, now_us));
+  outcome.audience_member = std::move(sent.audience_member);
   switch (sent.kind) {
     case SendOutcome::Kind::kDelivered:
       outcome.kind = Outcome::Kind::kDelivered;
@@ -266,10 +282,11 @@ Status DeliveryWorker::Record(const OutboxMessage& message, std::string_view sto
     case Outcome::Kind::kDelivered:
       finish("delivered", "", message.attempts + 1);
       AddCounter(store_, batch, message, "sent");
-      if (message.channel) {
+      if (message.channel && !message.journey.empty()) {
         RecordSend(store_, batch, message.customer, journey::ChannelName(*message.channel), now_us,
                    options_);
       }
+      RETURN_IF_ERROR(RecordMembership(message, outcome, now_us, batch));
       if (sent_ != nullptr) sent_->Inc();
       break;
     case Outcome::Kind::kSkipped:
@@ -319,6 +336,31 @@ Status DeliveryWorker::Record(const OutboxMessage& message, std::string_view sto
   return journal_->Clear();
 }
 
+Status DeliveryWorker::RecordMembership(const OutboxMessage& message, const Outcome& outcome,
+                                        int64_t now_us, rocksdb::WriteBatch& batch) {
+  if (message.channel == journey::Channel::kAudienceRemove) {
+    batch.Delete(store_.cf(Cf::kOutbox),
+                 journey::AudienceMemberKey(outcome.customer, message.audience));
+    return Status::Ok();
+  }
+  if (message.channel != journey::Channel::kAudienceAdd || outcome.audience_member.empty()) {
+    return Status::Ok();
+  }
+  batch.Put(store_.cf(Cf::kOutbox), journey::AudienceMemberKey(outcome.customer, message.audience),
+            outcome.audience_member);
+  // Consent withdrawn while the addition was on its way (the engine found no membership to
+  // remove then): take it back at once.
+  ASSIGN_OR_RETURN(bool allowed, ConsentAllows(store_, outcome.customer, Purpose::kAdvertising,
+                                               options_.consent_defaults));
+  if (!allowed) {
+    const OutboxMessage removal =
+        journey::AudienceRemoval(outcome.customer, message.audience, "after/" + message.key,
+                                 outcome.audience_member, now_us);
+    batch.Put(store_.cf(Cf::kOutbox), journey::OutboxKey(now_us, removal.key), removal.Serialize());
+  }
+  return Status::Ok();
+}
+
 Result<uint64_t> DeliveryWorker::Pending() const {
   uint64_t pending = 0;
   auto it = store_.NewIterator(Cf::kOutbox);
@@ -343,7 +385,7 @@ Result<std::string> DeliveryWorker::Suppression(std::string_view customer,
 }
 
 Result<size_t> DeliveryWorker::EraseCustomer(std::string_view customer) {
-  return EraseGuardRecords(store_, customer);
+  return EraseGuardRecords(store_, customer, clock_.NowMicros());
 }
 
 }  // namespace mercato

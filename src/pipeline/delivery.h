@@ -172,7 +172,9 @@ class DeliveryWorker {
   Status Suppress(std::string_view customer, std::string_view channel, std::string_view reason);
   // The suppression reason, or NotFound.
   Result<std::string> Suppression(std::string_view customer, std::string_view channel) const;
-  // Removes the customer's suppressions and frequency records.
+  // Removes the customer's suppressions and frequency records, and queues the removal of the
+  // customer from every ad audience they were added to (run it after the journey engine's
+  // EraseCustomer, which drops the customer's queued messages).
   Result<size_t> EraseCustomer(std::string_view customer);
 
  private:
@@ -182,6 +184,9 @@ class DeliveryWorker {
                             int64_t now_us, int64_t& defer_until);
   Status Record(const journey::OutboxMessage& message, std::string_view stored_key,
                 const Outcome& outcome, int64_t now_us);
+  // A delivered audience update: keeps (addition) or drops (removal) the membership record.
+  Status RecordMembership(const journey::OutboxMessage& message, const Outcome& outcome,
+                          int64_t now_us, rocksdb::WriteBatch& batch);
   // Opens the commit journal and moves the keys it recovered into the store as "unconfirmed".
   Status RecoverCommits(int64_t now_us);
 

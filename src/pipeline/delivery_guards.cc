@@ -1,6 +1,7 @@
 #include "pipeline/delivery_guards.h"
 
 #include "core/big_endian.h"
+#include "journey/engine_keys.h"
 #include "profile/profile_state.h"
 
 namespace mercato {
@@ -44,6 +45,13 @@ std::string SuppressionKey(std::string_view customer, std::string_view channel) 
   return "u/" + std::string(customer) + "/" + std::string(channel);
 }
 
+Result<bool> ConsentAllows(Store& store, std::string_view customer, Purpose purpose,
+                           const ConsentDefaults& defaults) {
+  ASSIGN_OR_RETURN(std::string stored, store.Get(Cf::kProfiles, customer));
+  ASSIGN_OR_RETURN(profile::ProfileState state, profile::ProfileState::Parse(customer, stored));
+  return state.consent.Allows(purpose, defaults);
+}
+
 Result<std::string> CheckGuards(const GuardContext& context, const journey::OutboxMessage& message,
                                 std::string_view customer, int64_t now_us, int64_t& defer_until) {
   defer_until = 0;
@@ -59,9 +67,9 @@ Result<std::string> CheckGuards(const GuardContext& context, const journey::Outb
     if (suppressed.status().code() != StatusCode::kNotFound) return suppressed.status();
   }
   if (std::optional<Purpose> purpose = PurposeOf(*message.channel)) {
-    ASSIGN_OR_RETURN(std::string stored, store.Get(Cf::kProfiles, customer));
-    ASSIGN_OR_RETURN(profile::ProfileState state, profile::ProfileState::Parse(customer, stored));
-    if (!state.consent.Allows(*purpose, options.consent_defaults)) return std::string("consent");
+    ASSIGN_OR_RETURN(bool allowed,
+                     ConsentAllows(store, customer, *purpose, options.consent_defaults));
+    if (!allowed) return std::string("consent");
   }
   if (auto cap = options.caps.find(channel);
       cap != options.caps.end() && cap->second.max_messages > 0) {
@@ -101,7 +109,7 @@ void RecordSend(Store& store, rocksdb::WriteBatch& batch, std::string_view custo
   batch.DeleteRange(store.cf(Cf::kOutbox), prefix, expired);
 }
 
-Result<size_t> EraseGuardRecords(Store& store, std::string_view customer) {
+Result<size_t> EraseGuardRecords(Store& store, std::string_view customer, int64_t now_us) {
   rocksdb::WriteBatch batch;
   size_t removed = 0;
   for (const std::string& prefix :
@@ -113,6 +121,17 @@ Result<size_t> EraseGuardRecords(Store& store, std::string_view customer) {
     }
     RETURN_IF_ERROR(FromRocks(it->status(), "reading delivery records"));
   }
+  const std::string members = journey::AudienceMemberPrefix(customer);
+  auto it = store.NewIterator(Cf::kOutbox);
+  for (it->Seek(members); it->Valid() && it->key().starts_with(members); it->Next()) {
+    const std::string_view audience = it->key().ToStringView().substr(members.size());
+    const journey::OutboxMessage removal =
+        journey::AudienceRemoval(customer, audience, "erasure", it->value().ToStringView(), now_us);
+    batch.Put(store.cf(Cf::kOutbox), journey::OutboxKey(now_us, removal.key), removal.Serialize());
+    batch.Delete(store.cf(Cf::kOutbox), it->key());
+    ++removed;
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading audience memberships"));
   if (removed > 0) RETURN_IF_ERROR(store.Write(batch, /*sync=*/true));
   return removed;
 }

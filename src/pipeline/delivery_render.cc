@@ -98,11 +98,59 @@ Result<SendOutcome> Post(const RenderContext& context, const OutboxMessage& mess
   return FromHttp(context.transport.PostJson(endpoint.url, body, headers));
 }
 
+std::optional<channel::AudienceMember> MemberFromJson(const json::value& value) {
+  const json::object* fields = value.if_object();
+  if (fields == nullptr) return std::nullopt;
+  channel::AudienceMember member{std::string(StringAt(*fields, "email_sha256")),
+                                 std::string(StringAt(*fields, "phone_sha256"))};
+  if (member.email_sha256.empty() && member.phone_sha256.empty()) return std::nullopt;
+  return member;
+}
+
+std::string MemberJson(const channel::AudienceMember& member) {
+  return json::serialize(
+      json::object{{"email_sha256", member.email_sha256}, {"phone_sha256", member.phone_sha256}});
+}
+
+// An audience update. A removal also names the identifiers the customer was added with, which
+// may differ from today's (a changed e-mail); a privacy removal carries them itself.
+Result<SendOutcome> AudienceUpdate(const RenderContext& context, const OutboxMessage& message,
+                                   std::string_view customer,
+                                   std::optional<channel::AudienceMember> current, int64_t now_us) {
+  const bool add = *message.channel == Channel::kAudienceAdd;
+  std::vector<channel::AudienceMember> members;
+  if (current) members.push_back(*current);
+  if (!add) {
+    std::optional<channel::AudienceMember> added = MemberFromJson(message.value);
+    if (!added) {
+      Result<std::string> stored =
+          context.store.Get(Cf::kOutbox, journey::AudienceMemberKey(customer, message.audience));
+      if (!stored.ok() && stored.status().code() != StatusCode::kNotFound) return stored.status();
+      boost::system::error_code ec;
+      if (stored.ok()) added = MemberFromJson(json::parse(*stored, ec));
+    }
+    if (added && (!current || added->email_sha256 != current->email_sha256 ||
+                  added->phone_sha256 != current->phone_sha256)) {
+      members.push_back(*added);
+    }
+  }
+  if (members.empty()) return Skipped("no_identifier");
+  const std::string body = channel::AudienceUpdateJson(message.audience, add, members);
+  ASSIGN_OR_RETURN(SendOutcome out,
+                   Post(context, message, context.options.audiences, body, now_us));
+  if (add) out.audience_member = MemberJson(*current);
+  return out;
+}
+
 }  // namespace
 
 Result<SendOutcome> SendMessage(const RenderContext& context, const OutboxMessage& message,
                                 std::string_view customer, int64_t now_us) {
   if (!message.channel) return SetTrait(context, message, customer, now_us);
+  if (message.journey.empty()) {
+    if (*message.channel != Channel::kAudienceRemove) return Permanent("not a privacy action");
+    return AudienceUpdate(context, message, customer, std::nullopt, now_us);
+  }
   Result<json::object> loaded =
       MessageData(context.profiles, context.options.recommendations, customer);
   if (!loaded.ok()) {
@@ -114,12 +162,8 @@ Result<SendOutcome> SendMessage(const RenderContext& context, const OutboxMessag
   const std::string email(identity != nullptr ? StringAt(*identity, "email") : "");
   const Channel channel = *message.channel;
   if (channel == Channel::kAudienceAdd || channel == Channel::kAudienceRemove) {
-    std::optional<channel::AudienceMember> member =
-        channel::MakeAudienceMember(email, StringAt(data, "phone"));
-    if (!member) return Skipped("no_identifier");
-    const std::string body =
-        channel::AudienceUpdateJson(message.audience, channel == Channel::kAudienceAdd, {*member});
-    return Post(context, message, context.options.audiences, body, now_us);
+    return AudienceUpdate(context, message, customer,
+                          channel::MakeAudienceMember(email, StringAt(data, "phone")), now_us);
   }
   Result<content::RenderedMessage> rendered =
       context.templates.Render(message.tmpl, json::value(data));

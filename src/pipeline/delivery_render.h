@@ -28,10 +28,14 @@ struct SendOutcome {
   std::string detail;  // skipped: why ("no_address", ...); failures: the receiver's error
   int64_t retry_after_s = -1;
   bool hard_bounce = false;  // e-mail refused for good by the receiving server
+  // An audience addition: the member's identifiers as JSON, kept for the removal.
+  std::string audience_member;
 };
 
-// Errors are the store's only; a message that cannot be rendered (unknown template or endpoint,
-// a render error) is a permanent failure with the reason.
+// A message without a journey is a privacy removal from an ad audience
+// (journey/engine_keys.h AudienceRemoval): it is sent with the identifiers it carries, whether or
+// not the profile still exists. Errors are the store's only; a message that cannot be rendered
+// (unknown template or endpoint, a render error) is a permanent failure with the reason.
 Result<SendOutcome> SendMessage(const RenderContext& context, const journey::OutboxMessage& message,
                                 std::string_view customer, int64_t now_us);
 

@@ -1,7 +1,8 @@
 #pragma once
 // JourneyErasureParticipant: erasure removes the customer's journey states, timers, queued
-// messages and dead letters (journey/engine.h EraseCustomer), and their suppressions and send
-// records (pipeline/delivery.h EraseCustomer).
+// messages and dead letters (journey/engine.h EraseCustomer), then their suppressions and send
+// records and, for each ad audience they were added to, queues a removal (pipeline/delivery.h
+// EraseCustomer) — in this order, so the removals are not dropped with the queued messages.
 //
 // Thread safety: as JourneyEngine and DeliveryWorker (any thread).
 

@@ -22,9 +22,14 @@ Result<json::object> MessageData(const ProfileStore& profiles,
   if (traits.is_object()) {
     for (const auto& [key, value] : traits.get_object()) out[key] = value;
   }
+  // The address the customer gave last (the trait); else their first e-mail identity.
   json::value email = nullptr;
-  if (const json::value* identities = fields.if_contains("identities");
-      identities != nullptr && identities->is_array()) {
+  if (const json::value* trait =
+          traits.is_object() ? traits.get_object().if_contains("email") : nullptr;
+      trait != nullptr && trait->is_string() && !trait->get_string().empty()) {
+    email = *trait;
+  } else if (const json::value* identities = fields.if_contains("identities");
+             identities != nullptr && identities->is_array()) {
     for (const json::value& identity : identities->get_array()) {
       const json::object* item = identity.if_object();
       const json::value* type = item != nullptr ? item->if_contains("type") : nullptr;

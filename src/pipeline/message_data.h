@@ -2,7 +2,8 @@
 // MessageData: what a message template renders for one customer (docs/journeys.md, "Template
 // data"): the customer's traits at the top level (so {{first_name}} works), and under reserved
 // names, which win over traits of the same name:
-//   "customer":        {"id", "email" (the first e-mail identity, or null)}
+//   "customer":        {"id", "email" (the `email` trait, the address given last; else the
+//                       first e-mail identity; or null)}
 //   "traits":          the profile's traits
 //   "features":        computed features (orders, revenue, top_categories, ...)
 //   "predictions":     model outputs (null fields without profiling consent)

@@ -23,6 +23,7 @@
 #include "journey/engine.h"
 #include "journey/journey_store.h"
 #include "pipeline/delivery.h"
+#include "pipeline/journey_participant.h"
 #include "pipeline/journey_support.h"
 #include "privacy/key_vault.h"
 #include "privacy/privacy_filter.h"
@@ -176,6 +177,12 @@ class Scenario {
       } else if (step.contains("activate")) {
         auto active = journeys_->Activate(Text(step, "activate"));
         ASSERT_TRUE(active.ok()) << active.status().ToString();
+        Pump();
+      } else if (step.contains("erase")) {
+        // The journey side of an erasure (pipeline/journey_participant.h).
+        JourneyErasureParticipant participant(*engine_, *delivery_);
+        auto erased = participant.EraseCustomer(CustomerOf(Text(step, "erase")));
+        ASSERT_TRUE(erased.ok()) << erased.status().ToString();
         Pump();
       } else if (step.contains("expectTrait")) {
         ExpectTrait(step.at("expectTrait").as_object());
@@ -334,14 +341,24 @@ class Scenario {
           continue;
         }
         if (want.contains("subject") && sent.subject != Text(want, "subject")) continue;
-        if (want.contains("bodyContains") &&
-            sent.body.find(Text(want, "bodyContains")) == std::string::npos) {
-          continue;
+        // "bodyContains": one string, or a list that must all occur.
+        if (const json::value* needles = want.if_contains("bodyContains")) {
+          const json::array list =
+              needles->is_array() ? needles->get_array() : json::array{*needles};
+          bool all = true;
+          for (const json::value& needle : list) {
+            all = all && sent.body.find(std::string(needle.as_string())) != std::string::npos;
+          }
+          if (!all) continue;
         }
         used[i] = true;
         found = true;
       }
-      EXPECT_TRUE(found) << "expected and not sent: " << json::serialize(want);
+      EXPECT_TRUE(found) << "expected and not sent: " << json::serialize(want) << [&] {
+        std::string got;
+        for (const auto& s : fresh) got += "\n  sent: " + s.to + " " + s.subject + " " + s.body;
+        return got;
+      }();
     }
   }
 
