@@ -53,6 +53,14 @@ struct ServeOptions {
   uint32_t delivery_attempts = 6;
   int64_t delivery_backoff_ms = 30'000;
   int smtp_timeout_ms = 30'000;
+  // HTTP channels of journeys: named webhook and chat receivers ("NAME=URL"), the ad-audience
+  // receiver, the FCM-shaped push endpoint, the file holding the HMAC key that signs webhook,
+  // chat and audience requests, and the file holding the push endpoint's bearer token.
+  std::vector<std::string> webhooks;
+  std::string audience_url;
+  std::string push_url;
+  std::string endpoint_secret_file;
+  std::string push_token_file;
   PrivacyFlags privacy;
 };
 int RunServe(const ServeOptions& options);

@@ -71,6 +71,16 @@ int main(int argc, char** argv) {
       ->add_option("--smtp-timeout-ms", serve.smtp_timeout_ms,
                    "Time one SMTP conversation may take (100-600000)")
       ->capture_default_str();
+  serve_cmd->add_option("--webhook", serve.webhooks,
+                        "A webhook or chat receiver NAME=URL that journeys name (repeatable)");
+  serve_cmd->add_option("--audience-url", serve.audience_url,
+                        "Receiver of ad-audience additions and removals (hashed identifiers)");
+  serve_cmd->add_option("--push-url", serve.push_url, "FCM-shaped push endpoint");
+  serve_cmd->add_option("--endpoint-secret-file", serve.endpoint_secret_file,
+                        "File with the key that signs webhook, chat and audience requests "
+                        "(X-Mercato-Signature); required with --webhook or --audience-url");
+  serve_cmd->add_option("--push-token-file", serve.push_token_file,
+                        "File with the push endpoint's bearer token");
   serve_cmd
       ->add_option("--rate-limit-key", serve.rate_limit_key,
                    "Requests per second RATE[:BURST] per API key (0 = no limit)")

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -47,6 +48,67 @@ Status AddFlagKeys(const ServeOptions& options, KeyRing& keys) {
   }
   for (const auto& key : options.admin_keys) {
     RETURN_IF_ERROR(keys.AddBootstrapKey(key, Scope::kAdmin));
+  }
+  return Status::Ok();
+}
+
+// A secret kept in a file: its first line, which must not be empty.
+Result<std::string> ReadSecretFile(const std::string& path, std::string_view flag) {
+  std::ifstream in(path);
+  std::string secret;
+  if (!in) return Status::InvalidArgument(std::string(flag) + ": cannot read " + path);
+  std::getline(in, secret);
+  while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+  if (secret.empty()) return Status::InvalidArgument(std::string(flag) + ": " + path + " is empty");
+  return secret;
+}
+
+bool IsHttpUrl(std::string_view url) {
+  return (url.starts_with("http://") && url.size() > 7) ||
+         (url.starts_with("https://") && url.size() > 8);
+}
+
+// The HTTP channels of journeys from --webhook, --audience-url, --push-url and their secrets.
+Status ConfigureHttpChannels(const ServeOptions& options, DeliveryOptions& delivery) {
+  std::string secret;
+  if (!options.endpoint_secret_file.empty()) {
+    ASSIGN_OR_RETURN(secret,
+                     ReadSecretFile(options.endpoint_secret_file, "--endpoint-secret-file"));
+  }
+  if ((!options.webhooks.empty() || !options.audience_url.empty()) && secret.empty()) {
+    return Status::InvalidArgument(
+        "--webhook and --audience-url need --endpoint-secret-file: receivers verify signatures");
+  }
+  for (const std::string& entry : options.webhooks) {
+    const size_t equals = entry.find('=');
+    const std::string name = entry.substr(0, equals);
+    const std::string url = equals == std::string::npos ? "" : entry.substr(equals + 1);
+    const bool valid_name =
+        !name.empty() && name.size() <= 64 &&
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string::npos;
+    if (!valid_name || !IsHttpUrl(url)) {
+      return Status::InvalidArgument("--webhook '" + entry.substr(0, 200) +
+                                     "': expected NAME=URL, NAME of [a-z0-9_-], URL http(s)://");
+    }
+    if (!delivery.endpoints.emplace(name, WebhookEndpoint{url, secret}).second) {
+      return Status::InvalidArgument("--webhook: '" + name + "' is given twice");
+    }
+  }
+  if (!options.audience_url.empty()) {
+    if (!IsHttpUrl(options.audience_url)) {
+      return Status::InvalidArgument("--audience-url must start with http:// or https://");
+    }
+    delivery.audiences = WebhookEndpoint{options.audience_url, secret};
+  }
+  if (!options.push_url.empty()) {
+    if (!IsHttpUrl(options.push_url)) {
+      return Status::InvalidArgument("--push-url must start with http:// or https://");
+    }
+    delivery.push_url = options.push_url;
+  }
+  if (!options.push_token_file.empty()) {
+    ASSIGN_OR_RETURN(delivery.push_token,
+                     ReadSecretFile(options.push_token_file, "--push-token-file"));
   }
   return Status::Ok();
 }
@@ -256,6 +318,9 @@ int RunServe(const ServeOptions& options) {
     }
     delivery_options.unsubscribe_base_url = base + "/v1/unsubscribe";
     delivery_options.tracking_base_url = base;
+  }
+  if (Status channels = ConfigureHttpChannels(options, delivery_options); !channels.ok()) {
+    return Fail(channels);
   }
   delivery_options.recommendations = &recommendations;
   delivery_options.next_local_time = MakeLocalTime(*node->store);

@@ -27,6 +27,10 @@ constexpr char kEmail[] = "ottilie.vandersnoot@example.net";
 constexpr char kPhone[] = "+48 512 903 771";
 constexpr char kName[] = "Ottilie Vandersnoot";
 constexpr char kStreet[] = "Ulica Zapomniana 17";
+constexpr char kEndpointSecret[] = "proof-endpoint-secret";
+// SHA-256 of the normalised e-mail and phone (E.164), computed with sha256sum.
+constexpr char kEmailSha256[] = "926325e67963e578f8fc5f75c6f0bfadda933536eda7e1afeff4b1694a82710c";
+constexpr char kPhoneSha256[] = "2c5167092cc8671d39dd3d35fb64d940b05eb1a44356be732a4bd71c1f4d461a";
 
 std::vector<std::string> FilesContaining(const std::filesystem::path& dir,
                                          const std::string& needle) {
@@ -52,7 +56,7 @@ std::string Batch() {
          kEmail + R"(","phone":")" + kPhone + R"(","name":")" + kName + R"(",
                "address":{"street":")" +
          kStreet + R"(","city":"Gdynia","country":"PL"}},
-     "context":{"consent":{"categoryPreferences":{"email_marketing":true}}}},
+     "context":{"consent":{"categoryPreferences":{"email_marketing":true,"advertising":true}}}},
     {"type":"track","userId":")" +
          kUserId + R"(","event":"Order Completed",
      "properties":{"revenue":99.5,"note":"please call )" +
@@ -94,11 +98,20 @@ TEST(ErasureProof, NothingOfAnErasedCustomerRemainsInAnyFile) {
   ReceiverProcess receiver("smtp_receiver.py");
   std::string error;
   ASSERT_TRUE(receiver.Start(mail.path(), {}, error)) << error;
+  // The ad platform: audience updates, signed with the endpoint secret.
+  TempDir audiences;
+  ReceiverProcess platform("http_receiver.py");
+  ASSERT_TRUE(platform.Start(audiences.path() / "requests", {"--secret", kEndpointSecret}, error))
+      << error;
+  const std::filesystem::path secret_file = audiences.path() / "endpoint-secret";
+  std::ofstream(secret_file) << kEndpointSecret << "\n";
   ServerProcess server;
   server.stderr_path = (logs.path() / "server.stderr").string();
-  ASSERT_TRUE(server.Start({"--data-dir", data.str(), "--write-key", kWrite, "--admin-key", kAdmin,
-                            "--threads", "2", "--smtp-url", receiver.Url("smtp")},
-                           error))
+  ASSERT_TRUE(server.Start(
+      {"--data-dir", data.str(), "--write-key", kWrite, "--admin-key", kAdmin, "--threads", "2",
+       "--smtp-url", receiver.Url("smtp"), "--audience-url", platform.Url("http") + "/audiences",
+       "--endpoint-secret-file", secret_file.string()},
+      error))
       << error;
   HttpClient http(server.port());
   // A journey the customer is in the middle of at erasure: a message sent (rendered with their
@@ -110,6 +123,7 @@ TEST(ErasureProof, NothingOfAnErasedCustomerRemainsInAnyFile) {
   auto journey = http.Post("/v1/journeys", R"({"id": "proof-journey", "name": "Proof",
       "trigger": {"event": "Order Completed"},
       "steps": [{"id": "thanks", "send": {"channel": "email", "template": "proof-thanks"}},
+                {"id": "ads", "send": {"channel": "audience_add", "audience": "proof-lookalikes"}},
                 {"id": "later", "wait": "30d"},
                 {"id": "again", "send": {"channel": "email", "template": "proof-thanks"}}]})",
                            BasicAuth(kAdmin));
@@ -151,6 +165,18 @@ TEST(ErasureProof, NothingOfAnErasedCustomerRemainsInAnyFile) {
   ASSERT_NE(stats.body.find(R"({"step":"later","variant":"","counters":{"reached":1}})"),
             std::string::npos)
       << stats.body;
+  // The customer (who consented to advertising) was added to the ad audience, by hashes only.
+  ASSERT_TRUE(WaitFor([&] { return platform.Messages().size() == 1; }, 20'000));
+  {
+    const std::vector<boost::json::value> requests = platform.Messages();
+    const auto& added = requests[0].as_object();
+    const std::string body(added.at("body").as_string());
+    EXPECT_NE(body.find(R"("action":"add")"), std::string::npos) << body;
+    EXPECT_NE(body.find(kEmailSha256), std::string::npos) << body;
+    EXPECT_NE(body.find(kPhoneSha256), std::string::npos) << body;
+    EXPECT_EQ(body.find(kEmail), std::string::npos) << body;
+    EXPECT_TRUE(added.at("signature_valid").as_bool());
+  }
   // Recommendations trained on both customers' sessions.
   const std::string trained = TrainRecommendations(http);
   ASSERT_NE(trained.find("\"state\":\"done\""), std::string::npos) << trained;
@@ -184,8 +210,20 @@ TEST(ErasureProof, NothingOfAnErasedCustomerRemainsInAnyFile) {
   EXPECT_EQ(members.status, 200);
   EXPECT_EQ(members.body.find(customer_id), std::string::npos) << members.body;
   EXPECT_NE(status.body.find("\"segments\":1"), std::string::npos) << status.body;
-  // Its journey state, timer and index went.
-  EXPECT_NE(status.body.find("\"journeys\":1"), std::string::npos) << status.body;
+  // Its journey state, timer and index went, and its audience membership became a removal that
+  // reaches the ad platform with the hashes it was added with (the profile is gone by then).
+  EXPECT_NE(status.body.find("\"journeys\":2"), std::string::npos) << status.body;
+  ASSERT_TRUE(WaitFor([&] { return platform.Messages().size() == 2; }, 20'000));
+  {
+    const std::vector<boost::json::value> requests = platform.Messages();
+    const auto& removed = requests[1].as_object();
+    const std::string body(removed.at("body").as_string());
+    EXPECT_NE(body.find(R"("action":"remove")"), std::string::npos) << body;
+    EXPECT_NE(body.find(R"("audience":"proof-lookalikes")"), std::string::npos) << body;
+    EXPECT_NE(body.find(kEmailSha256), std::string::npos) << body;
+    EXPECT_NE(body.find(kPhoneSha256), std::string::npos) << body;
+    EXPECT_TRUE(removed.at("signature_valid").as_bool());
+  }
   // Its session left the recommendation data: one rewritten version with the other session only.
   EXPECT_NE(status.body.find("\"recommendations\":1"), std::string::npos) << status.body;
   auto models = http.Get("/v1/models/recommendations", BasicAuth(kAdmin));

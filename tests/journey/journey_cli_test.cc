@@ -67,5 +67,40 @@ TEST_F(JourneyCliTest, ValidatesCreatesActivatesAndPauses) {
   EXPECT_NE(refused.find("segment 'vip' does not exist"), std::string::npos) << refused;
 }
 
+// The HTTP channels' flags of `mercato serve` are checked before the node listens: each mistake
+// stops it with a message that names the flag.
+TEST_F(JourneyCliTest, ServeRefusesBadChannelFlags) {
+  const std::string secret = Write("secret", "s3cret\n");
+  const std::string empty = Write("empty", "");
+  auto serve = [&](const std::string& flags) {
+    const std::string command = Quote(MercatoBinary()) + " serve --port 0 --data-dir " +
+                                Quote((dir_.path() / "serve").string()) + " " + flags;
+    return RunCommand(command + " 2>&1; echo exit=$?").value_or("exit=?");
+  };
+  const std::string no_url = serve("--webhook crm --endpoint-secret-file " + Quote(secret));
+  EXPECT_NE(no_url.find("--webhook 'crm': expected NAME=URL"), std::string::npos) << no_url;
+  EXPECT_NE(no_url.find("exit=1"), std::string::npos) << no_url;
+  const std::string bad_name =
+      serve("--webhook 'C R M=http://127.0.0.1:9/' --endpoint-secret-file " + Quote(secret));
+  EXPECT_NE(bad_name.find("expected NAME=URL"), std::string::npos) << bad_name;
+  const std::string unsigned_audience = serve("--audience-url http://127.0.0.1:9/audiences");
+  EXPECT_NE(unsigned_audience.find("need --endpoint-secret-file"), std::string::npos)
+      << unsigned_audience;
+  EXPECT_NE(unsigned_audience.find("exit=1"), std::string::npos) << unsigned_audience;
+  const std::string scheme =
+      serve("--audience-url ftp://127.0.0.1/a --endpoint-secret-file " + Quote(secret));
+  EXPECT_NE(scheme.find("--audience-url must start with http:// or https://"), std::string::npos)
+      << scheme;
+  const std::string blank =
+      serve("--webhook crm=http://127.0.0.1:9/ --endpoint-secret-file " + Quote(empty));
+  EXPECT_NE(blank.find("is empty"), std::string::npos) << blank;
+  EXPECT_NE(blank.find("exit=1"), std::string::npos) << blank;
+  const std::string twice = serve(
+      "--webhook crm=http://127.0.0.1:9/a --webhook crm=http://127.0.0.1:9/b "
+      "--endpoint-secret-file " +
+      Quote(secret));
+  EXPECT_NE(twice.find("'crm' is given twice"), std::string::npos) << twice;
+}
+
 }  // namespace
 }  // namespace mercato::testing
