@@ -286,6 +286,7 @@ void ProfileState::Apply(const EventView& event) {
     } else if (track_events.size() < kMaxTrackEventNames) {
       track_events.emplace(std::string(event.event_name), 1);
     }
+    ApplyCartEvent(cart, event.event_name, event.properties, ts);
     if (event.event_name == kOrderCompleted) {
       ++orders;
       if (auto amount = OrderRevenue(event.properties)) revenue_micros += ToMicros(*amount);
@@ -365,6 +366,7 @@ void ProfileState::Absorb(const ProfileState& loser) {
                                         : *loser.last_order_at_us;
   }
   SumInto(categories, loser.categories);
+  MergeCart(cart, loser.cart);
   SumInto(devices, loser.devices);
   SumInto(countries, loser.countries);
   for (Purpose purpose : kAllPurposes) {
@@ -420,6 +422,7 @@ std::string ProfileState::Serialize() const {
   json::object email_object;
   for (const auto& [key, value] : email_values) email_object[key] = value;
   root["emails"] = std::move(email_object);
+  if (!cart.empty()) root["cart"] = CartToStored(cart);
   return json::serialize(root);
 }
 
@@ -479,6 +482,9 @@ Result<ProfileState> ProfileState::Parse(std::string_view id, std::string_view s
     state.last_order_at_us = micros;
   }
   RETURN_IF_ERROR(ReadCounts(root, "categories", state.categories));
+  if (const json::value* cart = root.if_contains("cart")) {
+    ASSIGN_OR_RETURN(state.cart, CartFromStored(*cart));
+  }
   RETURN_IF_ERROR(ReadCounts(root, "devices", state.devices));
   RETURN_IF_ERROR(ReadCounts(root, "countries", state.countries));
   if (const json::value* consent = root.if_contains("consent")) {
@@ -557,6 +563,8 @@ std::string ProfileState::RenderApiJson(int64_t now_us, const ConsentDefaults& d
     top_categories.push_back(json::object{{"category", name}, {"count", count}});
   }
   features["top_categories"] = std::move(top_categories);
+  features["cart"] = CartToApi(cart);
+  features["cart_value"] = CartValue(cart);
   auto nullable = [](std::optional<std::string> text) {
     return text ? json::value(*text) : json::value(nullptr);
   };

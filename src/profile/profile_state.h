@@ -21,7 +21,8 @@
 //    "devices": {"<context.device.type>": n, ...},             // top 20 by count
 //    "countries": {"<context.location.country>": n, ...},      // top 20 by count
 //    "consent": {"<purpose>": {"granted": b, "at": <micros>, "source": "..."}, ...},
-//    "emails": {"<e-mail identity key>": <the address as stored: encrypted>, ...}}
+//    "emails": {"<e-mail identity key>": <the address as stored: encrypted>, ...},
+//    "cart": [...]}                                            // profile/cart.h; absent if empty
 // Identity keys of e-mails are pseudonyms (profile/keys.h); "emails" keeps each address's stored
 // (encrypted) value so that the API can show it while the customer's data key exists.
 //
@@ -43,6 +44,7 @@
 #include "core/status.h"
 #include "privacy/consent.h"
 #include "privacy/key_vault.h"
+#include "profile/cart.h"
 #include "profile/event_view.h"
 
 namespace mercato::profile {
@@ -84,6 +86,7 @@ struct ProfileState {
   ConsentState consent;
   // e-mail identity key -> the address as stored in the event (encrypted with a data key).
   std::map<std::string, boost::json::value, std::less<>> email_values;
+  Cart cart;  // the products in the shopping cart (profile/cart.h)
 
   uint64_t TotalEvents() const;
   bool HasUserId() const;

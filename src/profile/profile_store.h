@@ -35,7 +35,9 @@ class ProfileStore {
   //    "features": {"first_seen", "last_seen" (ISO), "event_counts": {type: n},
   //                 "events": {track event name: n}, "orders", "refunds", "revenue",
   //                 "average_order_value", "last_order_at" (ISO|null),
-  //                 "top_categories": [{"category", "count"}] (top 5), "preferred_device",
+  //                 "top_categories": [{"category", "count"}] (top 5),
+  //                 "cart": [{"product_id", "name", "price", "quantity", "image_url", "url",
+  //                           "added_at"}] (profile/cart.h), "cart_value", "preferred_device",
   //                 "preferred_country" (null when unknown),
   //                 "rfm": {"recency_days" (days since last_order_at, 2 decimals; null
   //                                          without orders),
