@@ -280,6 +280,7 @@ int RunServe(const ServeOptions& options) {
   journey::JourneyEngineOptions journey_options;
   journey_options.upstream_cursors = [&builder] { return builder.Cursors(); };
   journey_options.evaluate_rule = MakeRuleEvaluator(*node->store, *node->vault);
+  journey_options.segment_members = MakeSegmentMembers(**segments);
   journey_options.next_local_time = MakeLocalTime(*node->store);
   journey_options.on_enqueued = [&delivery_wake] {
     if (ConsumerRunner* delivery = delivery_wake.load()) delivery->Notify();

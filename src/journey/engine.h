@@ -62,6 +62,12 @@ struct JourneyEngineOptions {
   // time zone. Null: UTC.
   std::function<Result<int64_t>(std::string_view customer, int64_t now_us, int minute)>
       next_local_time;
+  // Up to `limit` members of a segment after customer id `after` (empty: from the first), in id
+  // order: the audience of schedule triggers. NotFound for an unknown segment. Null: schedules
+  // never run.
+  std::function<Result<std::vector<std::string>>(std::string_view segment, std::string_view after,
+                                                 size_t limit)>
+      segment_members;
   // Called after a write that enqueued outbox messages (delivery workers wake up).
   std::function<void()> on_enqueued;
   int64_t paused_recheck_us = 60 * kMicrosPerSecond;

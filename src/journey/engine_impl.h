@@ -73,6 +73,9 @@ class JourneyEngine::Impl {
   // engine_step.cc
   Result<size_t> StepTimers(int64_t now_us, size_t budget);
   Result<size_t> StepRecords(int64_t now_us, size_t budget);
+  // Runs due schedule triggers: enters up to `budget` audience members per round, resuming
+  // from the stored cursor, and sets the next run when the audience is done.
+  Result<size_t> StepSchedules(int64_t now_us, size_t budget);
   Status Commit(Work& work);
   Status HandleEvent(const CustomerEvent& event, int64_t now_us, Work& work);
   // Enqueues the removal of the customer from every ad audience they were added to (advertising

@@ -99,6 +99,8 @@ std::string IdempotencyKey(std::string_view journey, std::string_view customer, 
   return Join("", {journey, customer, entry_text, version_text, step});
 }
 
+std::string ScheduleKey(std::string_view journey) { return Join("r/", {journey}); }
+
 std::string AudienceMemberPrefix(std::string_view customer) { return Join("a/", {customer, ""}); }
 
 std::string AudienceMemberKey(std::string_view customer, std::string_view audience) {

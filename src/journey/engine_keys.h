@@ -8,6 +8,8 @@
 //   "t/" due (int64 ordered) journey "/" customer -> empty: a timer; the state names the due
 //                                             time it waits for, so a stale timer is ignored
 //   "k/" journey "/" step "/" counter       -> u64 BE: engine counters per step
+//   "r/" journey                            -> {"due", "cursor"}: the journey's next schedule
+//                                             run, and how far through its audience it is
 //   meta: "cursor/journeys/" partition (u32 BE) -> next log offset to process (u64 BE)
 // outbox column family (journey/outbox.h, DeliveryWorker):
 //   "o/" due (int64 ordered) key             -> OutboxMessage JSON, due for delivery
@@ -40,6 +42,7 @@ std::string EngineCounterPrefix(std::string_view journey);
 std::string EngineCounterKey(std::string_view journey, std::string_view step,
                              std::string_view counter);
 std::string EngineCursorKey(uint32_t partition);
+std::string ScheduleKey(std::string_view journey);
 
 inline constexpr std::string_view kOutboxPrefix = "o/";
 std::string OutboxKey(int64_t due_us, std::string_view key);

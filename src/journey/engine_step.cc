@@ -1,6 +1,7 @@
 // JourneyEngine (engine.h): a round of work — timers, log records, step execution.
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <map>
 #include <random>
@@ -80,8 +81,9 @@ Result<size_t> JourneyEngine::Impl::Step(size_t max_items) {
   RETURN_IF_ERROR(ReloadIfChanged());
   const int64_t now = clock_.NowMicros();
   ASSIGN_OR_RETURN(size_t fired, StepTimers(now, max_items));
+  ASSIGN_OR_RETURN(size_t scheduled, StepSchedules(now, max_items));
   ASSIGN_OR_RETURN(size_t records, StepRecords(now, max_items));
-  const size_t done = fired + records;
+  const size_t done = fired + scheduled + records;
   if (done > 0 && step_seconds_ != nullptr) {
     step_seconds_->Observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -233,6 +235,77 @@ Result<size_t> JourneyEngine::Impl::StepTimers(int64_t now_us, size_t budget) {
   RETURN_IF_ERROR(Commit(work));
   timer_floor_ = next_floor;
   return due.size();
+}
+
+Result<size_t> JourneyEngine::Impl::StepSchedules(int64_t now_us, size_t budget) {
+  if (!options_.segment_members) return 0;
+  size_t done = 0;
+  for (const std::shared_ptr<const CompiledJourney>& journey : active_) {
+    const Trigger& trigger = journey->def.trigger;
+    if (trigger.kind != Trigger::Kind::kSchedule || trigger.every_us <= 0 || done >= budget) {
+      continue;
+    }
+    const std::string key = ScheduleKey(journey->def.id);
+    int64_t due = 0;
+    std::string cursor;
+    Result<std::string> stored = store_.Get(Cf::kJourneyState, key);
+    if (stored.ok()) {
+      boost::system::error_code ec;
+      const json::value record = json::parse(*stored, ec);
+      const json::object* fields = ec ? nullptr : record.if_object();
+      const json::value* at = fields != nullptr ? fields->if_contains("due") : nullptr;
+      const json::value* from = fields != nullptr ? fields->if_contains("cursor") : nullptr;
+      if (at == nullptr || !at->is_int64() || from == nullptr || !from->is_string()) {
+        return Status::Corruption("the schedule of journey '" + journey->def.id + "' is malformed");
+      }
+      due = at->get_int64();
+      cursor = from->get_string();
+    } else if (stored.status().code() != StatusCode::kNotFound) {
+      return stored.status();
+    } else {
+      // First activation: the first run is at `at` (UTC), or now without one.
+      due = trigger.at_minute >= 0 ? NextUtcTime(now_us - 1, trigger.at_minute) : now_us;
+    }
+    if (due > now_us) {
+      if (!stored.ok()) {
+        Work work;
+        work.batch.Put(store_.cf(Cf::kJourneyState), key,
+                       json::serialize(json::object{{"due", due}, {"cursor", ""}}));
+        RETURN_IF_ERROR(Commit(work));
+      }
+      continue;
+    }
+    Work work;
+    const size_t limit = std::max<size_t>(1, std::min<size_t>(budget - done, 500));
+    std::vector<std::string> members;
+    if (!trigger.segment.empty()) {
+      Result<std::vector<std::string>> page =
+          options_.segment_members(trigger.segment, cursor, limit);
+      if (page.ok()) {
+        members = std::move(*page);
+      } else if (page.status().code() != StatusCode::kNotFound) {
+        return page.status();  // an unknown segment is an empty audience
+      }
+    }
+    for (const std::string& customer : members) {
+      RETURN_IF_ERROR(TryEnter(*journey, customer, now_us, work));
+    }
+    done += members.size() + 1;
+    if (members.size() < limit) {
+      // The run is complete; missed runs (the node was down, the journey paused) are skipped.
+      Count(work, journey->def.id, kJourneyWide, "scheduleRuns");
+      do {
+        due += trigger.every_us;
+      } while (due <= now_us);
+      cursor.clear();
+    } else {
+      cursor = members.back();
+    }
+    work.batch.Put(store_.cf(Cf::kJourneyState), key,
+                   json::serialize(json::object{{"due", due}, {"cursor", cursor}}));
+    RETURN_IF_ERROR(Commit(work));
+  }
+  return done;
 }
 
 Result<size_t> JourneyEngine::Impl::StepRecords(int64_t now_us, size_t budget) {

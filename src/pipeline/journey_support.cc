@@ -79,6 +79,24 @@ RuleEvaluator MakeRuleEvaluator(Store& store, const KeyVault& vault) {
   };
 }
 
+SegmentMembersFn MakeSegmentMembers(const segment::SegmentEngine& segments) {
+  return [&segments](std::string_view segment, std::string_view after,
+                     size_t limit) -> Result<std::vector<std::string>> {
+    std::vector<std::string> ids;
+    // Pages of at most 1000 (the engine's bound) until `limit` or the last member.
+    std::string cursor(after);
+    while (ids.size() < limit) {
+      ASSIGN_OR_RETURN(
+          segment::MemberPage page,
+          segments.Members(segment, cursor, std::min<size_t>(limit - ids.size(), 1000)));
+      for (segment::Member& member : page.members) ids.push_back(std::move(member.customer_id));
+      if (page.next_cursor.empty() || page.members.empty()) break;
+      cursor = page.members.back().customer_id;
+    }
+    return ids;
+  };
+}
+
 LocalTimeFn MakeLocalTime(Store& store) {
   return [&store](std::string_view customer, int64_t now_us, int minute) -> Result<int64_t> {
     std::string zone;

@@ -13,11 +13,14 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "analytics/rules/rule.h"
 #include "core/status.h"
 #include "privacy/key_vault.h"
+#include "segment/segment_engine.h"
 #include "storage/event_log.h"
 #include "storage/store.h"
 
@@ -31,6 +34,10 @@ using LocalTimeFn =
 // NotFound when the customer has no live profile.
 RuleEvaluator MakeRuleEvaluator(Store& store, const KeyVault& vault);
 LocalTimeFn MakeLocalTime(Store& store);
+// Pages through a segment's members for schedule triggers (journey/engine.h segment_members).
+using SegmentMembersFn = std::function<Result<std::vector<std::string>>(
+    std::string_view segment, std::string_view after, size_t limit)>;
+SegmentMembersFn MakeSegmentMembers(const segment::SegmentEngine& segments);
 
 // Appends `event` (its "type" and type-specific fields set) to the log for the customer, routed
 // and identified by its userId (else anonymousId), with "messageId" = `message_id` (so a repeat

@@ -138,6 +138,7 @@ class Scenario {
     templates_ = std::make_unique<content::TemplateStore>(*store_, clock_);
     journey::JourneyEngineOptions engine_options;
     engine_options.evaluate_rule = MakeRuleEvaluator(*store_, *vault_);
+    engine_options.segment_members = MakeSegmentMembers(*segments_);
     engine_options.next_local_time = MakeLocalTime(*store_);
     engine_ = std::move(journey::JourneyEngine::Open(*store_, *log_, *journeys_, *vault_, clock_,
                                                      nullptr, std::move(engine_options)))
