@@ -26,6 +26,10 @@ inline bool IsSystemSource(std::string_view source) {
 // The track event names of the engine's own events.
 inline constexpr std::string_view kSegmentEnteredEvent = "Segment Entered";
 inline constexpr std::string_view kSegmentExitedEvent = "Segment Exited";
+// The source and names of the feedback events of journey e-mails (server/tracking_routes.cc).
+inline constexpr std::string_view kEmailFeedbackSource = "journeys";
+inline constexpr std::string_view kEmailOpenedEvent = "Email Opened";
+inline constexpr std::string_view kEmailClickedEvent = "Email Link Clicked";
 
 struct Event {
   EventType type = EventType::kTrack;

@@ -171,6 +171,7 @@ json::object StepJson(const Step& step) {
       }
       json::object split{{"variants", std::move(variants)}, {"control", step.control_percent}};
       if (step.by_conversions) split["choose"] = "conversions";
+      if (step.by_clicks) split["choose"] = "clicks";
       out["split"] = std::move(split);
       break;
     }

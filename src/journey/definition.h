@@ -96,6 +96,7 @@ struct Step {
   std::vector<Variant> variants;   // kSplit
   uint32_t control_percent = 0;    // kSplit: held out (they exit), 0-50
   bool by_conversions = false;     // kSplit: Thompson sampling on conversions instead of weights
+  bool by_clicks = false;          // kSplit: Thompson sampling on e-mail clicks instead of weights
   Send send;                       // kSend
   std::string trait;               // kSetTrait: the trait's name
   boost::json::value trait_value;  // kSetTrait: any JSON scalar, null removes the trait

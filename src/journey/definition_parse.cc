@@ -295,10 +295,12 @@ void ReadSplit(Reader& r, const json::value& value, const std::string& path, Ste
   }
   if (const json::value* choose = object->if_contains("choose")) {
     if (!choose->is_string() ||
-        (choose->get_string() != "weights" && choose->get_string() != "conversions")) {
-      r.Error(Reader::Join(path, "choose"), "must be \"weights\" or \"conversions\"");
+        (choose->get_string() != "weights" && choose->get_string() != "conversions" &&
+         choose->get_string() != "clicks")) {
+      r.Error(Reader::Join(path, "choose"), "must be \"weights\", \"conversions\" or \"clicks\"");
     } else {
       step->by_conversions = choose->get_string() == "conversions";
+      step->by_clicks = choose->get_string() == "clicks";
     }
   }
 }

@@ -421,6 +421,21 @@ Status JourneyEngine::Impl::HandleEvent(const CustomerEvent& event, int64_t now_
     }
     const CompiledJourney& journey = **found;
     const bool system = IsSystemSource(event.source);
+    // A click in one of this journey's e-mails (pipeline/tracking.h): counted once per entry,
+    // for the message's step and the customer's variant (what "choose": "clicks" learns from).
+    if (event.source == kEmailFeedbackSource && event.name == kEmailClickedEvent &&
+        !state->clicked && event.properties != nullptr) {
+      const json::value* clicked_journey = event.properties->if_contains("journey");
+      const json::value* clicked_step = event.properties->if_contains("step");
+      if (clicked_journey != nullptr && clicked_journey->is_string() &&
+          clicked_journey->get_string() == id && clicked_step != nullptr &&
+          clicked_step->is_string()) {
+        state->clicked = true;
+        Count(work, id, clicked_step->get_string(),
+              state->variant.empty() ? "clicked" : "clicked/" + state->variant);
+        PutState(work, id, event.customer, *state);
+      }
+    }
     // Goals first: a conversion ends the journey even when the step waits for the same event.
     if (journey.def.has_goal && !system && !state->converted &&
         MatchesEvent(journey.def.goal, event.name, event.properties)) {
@@ -560,7 +575,7 @@ Status JourneyEngine::Impl::Advance(const CompiledJourney& journey, std::string_
           return Status::Ok();
         }
         const Variant* chosen = &step.variants.front();
-        if (step.by_conversions) {
+        if (step.by_conversions || step.by_clicks) {
           ASSIGN_OR_RETURN(chosen, ChooseByConversions(journey, step, hash));
         } else {
           uint64_t pick = (hash / 100) % std::max<uint64_t>(total, 1);
@@ -616,8 +631,9 @@ Result<const Variant*> JourneyEngine::Impl::ChooseByConversions(const CompiledJo
     const uint64_t value = GetFixed64BE(it->value().ToStringView());
     if (counter_step == step.id && counter.starts_with("variant/")) {
       seen[std::string(counter.substr(8))].first += value;
-    } else if (counter.starts_with("converted/")) {
-      seen[std::string(counter.substr(10))].second += value;
+    } else if (const std::string_view won = step.by_clicks ? "clicked/" : "converted/";
+               counter.starts_with(won)) {
+      seen[std::string(counter.substr(won.size()))].second += value;
     }
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading journey counters"));

@@ -53,6 +53,7 @@ std::string JourneyState::Serialize() const {
   out["lastSend"] = last_send;
   out["lastSendAt"] = last_send_at_us;
   out["converted"] = converted;
+  out["clicked"] = clicked;
   return json::serialize(out);
 }
 
@@ -97,6 +98,10 @@ Result<JourneyState> JourneyState::Parse(std::string_view stored) {
   state.step = static_cast<int>(step);
   state.active = status == "active";
   state.converted = converted->get_bool();
+  if (const json::value* clicked = object.if_contains("clicked")) {
+    if (!clicked->is_bool()) return Status::Corruption("a journey state is malformed");
+    state.clicked = clicked->get_bool();
+  }
   return state;
 }
 

@@ -3,7 +3,7 @@
 // JSON, version 1:
 //   {"v": 1, "version", "entry", "status": "active"|"exited", "step", "wait": "none"|"timer"|
 //    "event", "due", "enteredAt", "exitedAt", "exitReason", "variant", "lastSend", "lastSendAt",
-//    "converted"}
+//    "converted", "clicked" (absent in states written before clicks were counted)}
 // Times are micros. A customer stays on the definition version it entered with (`version`);
 // `entry` counts its entries (re-entry policy), starting at 1.
 //
@@ -32,6 +32,7 @@ struct JourneyState {
   std::string last_send;    // the step id of the last message
   int64_t last_send_at_us = 0;
   bool converted = false;  // this entry's goal was reached
+  bool clicked = false;    // a link in one of this entry's e-mails was clicked
 
   std::string Serialize() const;
   // Corruption when `stored` is not a version-1 state.

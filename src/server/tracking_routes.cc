@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/hash.h"
+#include "event/event.h"
 #include "pipeline/journey_support.h"
 #include "pipeline/tracking.h"
 #include "server/api.h"
@@ -45,7 +46,7 @@ Status Record(const TrackingRouteDeps& deps, const std::string& key, std::string
   Status appended = AppendCustomerEvent(
       deps.store, deps.log, parts[1],
       json::object{{"type", "track"}, {"event", name}, {"properties", std::move(properties)}},
-      message_id, "journeys", deps.clock.NowMicros());
+      message_id, kEmailFeedbackSource, deps.clock.NowMicros());
   // A customer erased since: nothing to record.
   return appended.code() == StatusCode::kNotFound ? Status::Ok() : appended;
 }
@@ -56,7 +57,7 @@ void RegisterTrackingRoutes(Router& router, const TrackingRouteDeps& deps) {
   router.Add("GET", "/v1/email/open", "/v1/email/open", Access::kPublic, AdmissionClass::kIngest,
              [deps](HttpRequest&& request, const Responder& respond) {
                Result<std::string> key = VerifyTrackingToken(deps.secret, request.QueryParam("t"));
-               if (key.ok()) (void)Record(deps, *key, "Email Opened", "");
+               if (key.ok()) (void)Record(deps, *key, kEmailOpenedEvent, "");
                HttpResponse response;
                response.status = 200;
                response.headers.emplace_back("Content-Type", "image/gif");
@@ -74,8 +75,7 @@ void RegisterTrackingRoutes(Router& router, const TrackingRouteDeps& deps) {
                    request.QueryParam("s") != ClickSignature(deps.secret, token, url)) {
                  return respond(ErrorResponse(Status::InvalidArgument("the link is not valid")));
                }
-               if (Status recorded = Record(deps, *key, "Email Link Clicked", url);
-                   !recorded.ok()) {
+               if (Status recorded = Record(deps, *key, kEmailClickedEvent, url); !recorded.ok()) {
                  return respond(ErrorResponse(recorded));
                }
                HttpResponse response;
