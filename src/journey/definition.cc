@@ -151,7 +151,8 @@ json::object StepJson(const Step& step) {
       out["wait"] = FormatDuration(step.wait_us);
       break;
     case Step::Kind::kWaitUntil:
-      out["waitUntil"] = internal::FormatTimeOfDay(step.at_minute);
+      out["waitUntil"] =
+          step.at_minute == kBestTime ? "best" : internal::FormatTimeOfDay(step.at_minute);
       break;
     case Step::Kind::kWaitForEvent:
       out["waitFor"] = MatcherJson(step.wait_for);

@@ -79,6 +79,9 @@ struct Variant {
   bool operator==(const Variant&) const = default;
 };
 
+// Step::at_minute of `"waitUntil": "best"` (send-time optimisation).
+inline constexpr int kBestTime = -1;
+
 struct Step {
   enum class Kind { kWait, kWaitUntil, kWaitForEvent, kBranch, kSplit, kSend, kSetTrait, kExit };
   std::string id;
@@ -86,7 +89,8 @@ struct Step {
   std::string next;  // empty: the following step; after the last step, exit
 
   int64_t wait_us = 0;     // kWait: 1 s to 365 days
-  int at_minute = 0;       // kWaitUntil: minutes after local midnight (the customer's time zone)
+  int at_minute = 0;       // kWaitUntil: minutes after local midnight (the customer's time zone),
+                           // or kBestTime: the customer's most active hour in the next 24 hours
   EventMatcher wait_for;   // kWaitForEvent: continues with `next` when it arrives ...
   int64_t timeout_us = 0;  // ... or with `on_timeout` after this long (1 s to 365 days)
   std::string on_timeout;  // empty: exit on timeout

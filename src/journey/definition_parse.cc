@@ -349,9 +349,15 @@ void ReadStep(Reader& r, const json::value& value, const std::string& path, Step
     case Step::Kind::kWait:
       step->wait_us = r.Duration(*object, "wait", path, true, kSecondUs).value_or(0);
       break;
-    case Step::Kind::kWaitUntil:
-      step->at_minute = r.TimeOfDay(*object, "waitUntil", path).value_or(0);
+    case Step::Kind::kWaitUntil: {
+      const json::value* until = object->if_contains("waitUntil");
+      if (until != nullptr && until->is_string() && until->get_string() == "best") {
+        step->at_minute = kBestTime;
+      } else {
+        step->at_minute = r.TimeOfDay(*object, "waitUntil", path).value_or(0);
+      }
       break;
+    }
     case Step::Kind::kWaitForEvent: {
       const std::string at = Reader::Join(path, "waitFor");
       if (const json::object* matcher =

@@ -87,6 +87,9 @@ class JourneyEngine::Impl {
   // Runs the customer from step `index` until a step waits or the journey ends.
   Status Advance(const CompiledJourney& journey, std::string_view customer, JourneyState& state,
                  int index, int64_t now_us, Work& work);
+  // "waitUntil": "best": the start of the customer's most active UTC hour in the next 24 hours
+  // (profile active_hours), or now when that is this hour or the history is too short.
+  Result<int64_t> BestSendTime(std::string_view customer, int64_t now_us) const;
   // Thompson sampling over the split's variants on conversions (Step::by_conversions).
   Result<const Variant*> ChooseByConversions(const CompiledJourney& journey,
                                              const journey::Step& step, uint64_t seed) const;

@@ -24,7 +24,8 @@ namespace {
 
 namespace json = boost::json;
 constexpr int kMaxRedirectHops = 16;
-constexpr std::string_view kJourneyWide;  // the step of journey-wide counters
+constexpr std::string_view kJourneyWide;       // the step of journey-wide counters
+constexpr uint64_t kMinEventsForBestTime = 5;  // "waitUntil": "best" with less history: now
 constexpr int64_t kDefaultGoalWindowUs = 7 * kMicrosPerDay;
 
 void Count(Work& work, std::string_view journey, std::string_view step, std::string_view counter,
@@ -530,7 +531,9 @@ Status JourneyEngine::Impl::Advance(const CompiledJourney& journey, std::string_
       case journey::Step::Kind::kWaitForEvent: {
         int64_t due =
             now_us + (step.kind == journey::Step::Kind::kWait ? step.wait_us : step.timeout_us);
-        if (step.kind == journey::Step::Kind::kWaitUntil) {
+        if (step.kind == journey::Step::Kind::kWaitUntil && step.at_minute == kBestTime) {
+          ASSIGN_OR_RETURN(due, BestSendTime(customer, now_us));
+        } else if (step.kind == journey::Step::Kind::kWaitUntil) {
           if (options_.next_local_time) {
             ASSIGN_OR_RETURN(due, options_.next_local_time(customer, now_us, step.at_minute));
           } else {
@@ -612,6 +615,31 @@ Status JourneyEngine::Impl::Advance(const CompiledJourney& journey, std::string_
   Exit(journey, state, "loop", now_us, work);
   PutState(work, id, customer, state);
   return Status::Ok();
+}
+
+Result<int64_t> JourneyEngine::Impl::BestSendTime(std::string_view customer, int64_t now_us) const {
+  Result<std::string> stored = store_.Get(Cf::kProfiles, customer);
+  if (!stored.ok()) {
+    if (stored.status().code() == StatusCode::kNotFound) return now_us;  // gone: no preference
+    return stored.status();
+  }
+  ASSIGN_OR_RETURN(profile::ProfileState profile, profile::ProfileState::Parse(customer, *stored));
+  uint64_t total = 0;
+  for (uint64_t count : profile.active_hours) total += count;
+  if (total < kMinEventsForBestTime) return now_us;  // too little history to prefer an hour
+  // The hour of the next 24 (this one first) in which the customer has been most active; ties go
+  // to the earliest, so this hour wins them and the message goes now.
+  constexpr int64_t kHourUs = 3600 * kMicrosPerSecond;
+  const int64_t hour_start = now_us - (((now_us % kHourUs) + kHourUs) % kHourUs);
+  const int64_t this_hour = (hour_start / kHourUs) % 24;
+  int best = 0;
+  for (int ahead = 1; ahead < 24; ++ahead) {
+    if (profile.active_hours[static_cast<size_t>((this_hour + ahead) % 24)] >
+        profile.active_hours[static_cast<size_t>((this_hour + best) % 24)]) {
+      best = ahead;
+    }
+  }
+  return best == 0 ? now_us : hour_start + best * kHourUs;
 }
 
 Result<const Variant*> JourneyEngine::Impl::ChooseByConversions(const CompiledJourney& journey,

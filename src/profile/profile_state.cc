@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/time_format.h"
+#include "event/event.h"
 #include "privacy/field_cipher.h"
 #include "profile/keys.h"
 
@@ -278,6 +279,10 @@ void ProfileState::Apply(const EventView& event) {
     last_seen_us = std::max(last_seen_us, ts);
   }
   ++event_counts[static_cast<size_t>(event.type)];
+  if (!IsSystemSource(event.source)) {
+    const int64_t hour = ((ts / (3600 * kMicrosPerSecond)) % 24 + 24) % 24;
+    ++active_hours[static_cast<size_t>(hour)];
+  }
 
   if (event.type == EventType::kTrack && !event.event_name.empty()) {
     auto it = track_events.find(event.event_name);
@@ -367,6 +372,7 @@ void ProfileState::Absorb(const ProfileState& loser) {
   }
   SumInto(categories, loser.categories);
   MergeCart(cart, loser.cart);
+  for (size_t h = 0; h < active_hours.size(); ++h) active_hours[h] += loser.active_hours[h];
   SumInto(devices, loser.devices);
   SumInto(countries, loser.countries);
   for (Purpose purpose : kAllPurposes) {
@@ -423,6 +429,7 @@ std::string ProfileState::Serialize() const {
   for (const auto& [key, value] : email_values) email_object[key] = value;
   root["emails"] = std::move(email_object);
   if (!cart.empty()) root["cart"] = CartToStored(cart);
+  root["hours"] = json::array(active_hours.begin(), active_hours.end());
   return json::serialize(root);
 }
 
@@ -484,6 +491,22 @@ Result<ProfileState> ProfileState::Parse(std::string_view id, std::string_view s
   RETURN_IF_ERROR(ReadCounts(root, "categories", state.categories));
   if (const json::value* cart = root.if_contains("cart")) {
     ASSIGN_OR_RETURN(state.cart, CartFromStored(*cart));
+  }
+  if (const json::value* hours = root.if_contains("hours")) {  // absent in older profiles
+    const json::array* list = hours->if_array();
+    if (list == nullptr || list->size() != 24) {
+      return Status::Corruption("profile hours are not 24 counts");
+    }
+    for (size_t h = 0; h < 24; ++h) {
+      const json::value& count = (*list)[h];
+      if (count.is_uint64()) {
+        state.active_hours[h] = count.get_uint64();
+      } else if (count.is_int64() && count.get_int64() >= 0) {
+        state.active_hours[h] = static_cast<uint64_t>(count.get_int64());
+      } else {
+        return Status::Corruption("profile hours are not 24 counts");
+      }
+    }
   }
   RETURN_IF_ERROR(ReadCounts(root, "devices", state.devices));
   RETURN_IF_ERROR(ReadCounts(root, "countries", state.countries));
@@ -565,6 +588,7 @@ std::string ProfileState::RenderApiJson(int64_t now_us, const ConsentDefaults& d
   features["top_categories"] = std::move(top_categories);
   features["cart"] = CartToApi(cart);
   features["cart_value"] = CartValue(cart);
+  features["active_hours_utc"] = json::array(active_hours.begin(), active_hours.end());
   auto nullable = [](std::optional<std::string> text) {
     return text ? json::value(*text) : json::value(nullptr);
   };

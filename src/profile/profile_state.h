@@ -22,7 +22,8 @@
 //    "countries": {"<context.location.country>": n, ...},      // top 20 by count
 //    "consent": {"<purpose>": {"granted": b, "at": <micros>, "source": "..."}, ...},
 //    "emails": {"<e-mail identity key>": <the address as stored: encrypted>, ...},
-//    "cart": [...]}                                            // profile/cart.h; absent if empty
+//    "cart": [...],                                            // profile/cart.h; absent if empty
+//    "hours": [n x 24]}   // the customer's events by UTC hour of day (not mercato's own events)
 // Identity keys of e-mails are pseudonyms (profile/keys.h); "emails" keeps each address's stored
 // (encrypted) value so that the API can show it while the customer's data key exists.
 //
@@ -87,6 +88,9 @@ struct ProfileState {
   // e-mail identity key -> the address as stored in the event (encrypted with a data key).
   std::map<std::string, boost::json::value, std::less<>> email_values;
   Cart cart;  // the products in the shopping cart (profile/cart.h)
+  // The customer's own events (not mercato's: segment changes) by UTC hour of their timestamp:
+  // when they are active, for send-time optimisation.
+  std::array<uint64_t, 24> active_hours{};
 
   uint64_t TotalEvents() const;
   bool HasUserId() const;

@@ -37,7 +37,8 @@ class ProfileStore {
   //                 "average_order_value", "last_order_at" (ISO|null),
   //                 "top_categories": [{"category", "count"}] (top 5),
   //                 "cart": [{"product_id", "name", "price", "quantity", "image_url", "url",
-  //                           "added_at"}] (profile/cart.h), "cart_value", "preferred_device",
+  //                           "added_at"}] (profile/cart.h), "cart_value",
+  //                 "active_hours_utc" (24 counts of events by UTC hour), "preferred_device",
   //                 "preferred_country" (null when unknown),
   //                 "rfm": {"recency_days" (days since last_order_at, 2 decimals; null
   //                                          without orders),

@@ -525,6 +525,34 @@ TEST_F(ProfileTest, TopCategoriesDeviceAndCountry) {
   EXPECT_EQ(Features("u3").at("top_categories").as_array().size(), 0u);
 }
 
+TEST_F(ProfileTest, ActiveHoursCountEventsByUtcHour) {
+  for (int minute : {0, 1, 2, 180, 181}) {
+    Send(R"({"type":"track","userId":"u1","event":"Product Viewed"})", minute);
+  }
+  ProcessAll();
+  const json::array hours = Features("u1").at("active_hours_utc").as_array();
+  ASSERT_EQ(hours.size(), 24u);
+  // kBase is midnight UTC: minutes 0-2 fall in hour 0, minutes 180-181 in hour 3.
+  int64_t total = 0;
+  for (const json::value& count : hours) total += static_cast<int64_t>(Number(count));
+  EXPECT_EQ(total, 5);
+  EXPECT_EQ(Number(hours[0]), 3);
+  EXPECT_EQ(Number(hours[3]), 2);
+
+  // Profiles stored before hours were counted read as all zeros; damaged counts are refused.
+  profile::ProfileState empty;
+  empty.id = "0123456789abcdef";
+  json::object stored = json::parse(empty.Serialize()).as_object();
+  ASSERT_TRUE(stored.contains("hours"));
+  stored.erase("hours");
+  auto old = profile::ProfileState::Parse(empty.id, json::serialize(stored));
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  for (uint64_t count : old->active_hours) EXPECT_EQ(count, 0u);
+  stored["hours"] = json::array{1, 2};
+  EXPECT_EQ(profile::ProfileState::Parse(empty.id, json::serialize(stored)).status().code(),
+            StatusCode::kCorruption);
+}
+
 TEST_F(ProfileTest, TrackEventNamesAreCapped) {
   for (int k = 0; k < 250; ++k) {
     Send(R"({"type":"track","userId":"u1","event":"e)" + std::to_string(k) + R"("})", k);
