@@ -187,40 +187,34 @@ Result<size_t> DeliveryWorker::Step(size_t max_messages) {
 Result<DeliveryWorker::Outcome> DeliveryWorker::Deliver(const OutboxMessage& message,
                                                         int64_t now_us) {
   Outcome outcome;
+  // A privacy removal (no journey) needs no profile, which may be erased, and no guard holds it.
+  std::string customer = message.customer;
+  if (!message.journey.empty()) {
+    Result<std::string> resolved = profiles_.Resolve(message.customer);
+    if (!resolved.ok()) {
+      if (resolved.status().code() != StatusCode::kNotFound) return resolved.status();
+      outcome.kind = Outcome::Kind::kSkipped;
+      outcome.detail = "customer_gone";
+      return outcome;
+    }
+    customer = std::move(*resolved);
+    int64_t defer_until = 0;
+    ASSIGN_OR_RETURN(std::string refused, Guard(message, customer, now_us, defer_until));
+    if (defer_until > now_us) {
+      outcome.kind = Outcome::Kind::kDeferred;
+      outcome.detail = refused;
+      outcome.at_us = defer_until;
+      return outcome;
+    }
+    if (!refused.empty()) {
+      outcome.kind = Outcome::Kind::kSkipped;
+      outcome.detail = refused;
+      return outcome;
+    }
+  }
+  outcome.customer = customer;
   RenderContext context{store_, log_, profiles_, templates_, transport_, options_, *journal_};
-  if (message.journey.empty()) {
-    // A privacy removal: no profile is needed (it may be erased) and no guard holds it back.
-    outcome.customer = message.customer;
-    ASSIGN_OR_RETURN(SendOutcome sent, SendMessage(context, message, message.customer, now_us));
-    outcome.kind = sent.kind == SendOutcome::Kind::kDelivered   ? Outcome::Kind::kDelivered
-                   : sent.kind == SendOutcome::Kind::kSkipped   ? Outcome::Kind::kSkipped
-                   : sent.kind == SendOutcome::Kind::kPermanent ? Outcome::Kind::kPermanent
-                                                                : Outcome::Kind::kTransient;
-    outcome.detail = std::move(sent.detail);
-    return outcome;
-  }
-  Result<std::string> customer = profiles_.Resolve(message.customer);
-  if (!customer.ok()) {
-    if (customer.status().code() != StatusCode::kNotFound) return customer.status();
-    outcome.kind = Outcome::Kind::kSkipped;
-    outcome.detail = "customer_gone";
-    return outcome;
-  }
-  int64_t defer_until = 0;
-  ASSIGN_OR_RETURN(std::string refused, Guard(message, *customer, now_us, defer_until));
-  if (defer_until > now_us) {
-    outcome.kind = Outcome::Kind::kDeferred;
-    outcome.detail = refused;
-    outcome.at_us = defer_until;
-    return outcome;
-  }
-  if (!refused.empty()) {
-    outcome.kind = Outcome::Kind::kSkipped;
-    outcome.detail = refused;
-    return outcome;
-  }
-  outcome.customer = *customer;
-  ASSIGN_OR_RETURN(SendOutcome sent, SendMessage(context, message, *customer, now_us));
+  ASSIGN_OR_RETURN(SendOutcome sent, SendMessage(context, message, customer, now_us));
   outcome.audience_member = std::move(sent.audience_member);
   switch (sent.kind) {
     case SendOutcome::Kind::kDelivered:
