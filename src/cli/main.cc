@@ -193,9 +193,9 @@ int main(int argc, char** argv) {
   auto* keys_list = keys_cmd->add_subcommand("list", "List keys (never their secrets)");
   auto* keys_create = keys_cmd->add_subcommand("create", "Create a key and print its secret once");
   keys_create->add_option("--name", keys.name, "Human-readable name")->required();
-  keys_create->add_option("--scope", keys.scopes, "write, read or admin (repeatable)")
+  keys_create->add_option("--scope", keys.scopes, "write, read, admin or feedback (repeatable)")
       ->required()
-      ->check(CLI::IsMember({"write", "read", "admin"}));
+      ->check(CLI::IsMember({"write", "read", "admin", "feedback"}));
   keys_create->add_option("--source", keys.source, "Source of a write key's events (required)");
   keys_create->add_option("--origin", keys.origins,
                           "Allowed CORS origin, e.g. https://shop.example or * (repeatable)");

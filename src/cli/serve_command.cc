@@ -338,6 +338,8 @@ int RunServe(const ServeOptions& options) {
                                                  delivery_options.unsubscribe_secret, clock});
   RegisterTrackingRoutes(
       router, TrackingRouteDeps{*node->store, *node->log, delivery_options.tracking_secret, clock});
+  RegisterEmailFeedbackRoutes(
+      router, EmailFeedbackRouteDeps{*node->store, *node->log, profiles, delivery, clock});
   JourneyErasureParticipant journey_erasure(**journey_engine, delivery);
   erasure.AddParticipant(&journey_erasure);
   std::atomic<bool> ready{false};

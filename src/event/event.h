@@ -26,10 +26,13 @@ inline bool IsSystemSource(std::string_view source) {
 // The track event names of the engine's own events.
 inline constexpr std::string_view kSegmentEnteredEvent = "Segment Entered";
 inline constexpr std::string_view kSegmentExitedEvent = "Segment Exited";
-// The source and names of the feedback events of journey e-mails (server/tracking_routes.cc).
+// The source and names of the feedback events of journey e-mails (server/tracking_routes.cc,
+// pipeline/email_feedback.h); the names are those of Segment's e-mail spec.
 inline constexpr std::string_view kEmailFeedbackSource = "journeys";
 inline constexpr std::string_view kEmailOpenedEvent = "Email Opened";
 inline constexpr std::string_view kEmailClickedEvent = "Email Link Clicked";
+inline constexpr std::string_view kEmailBouncedEvent = "Email Bounced";
+inline constexpr std::string_view kEmailComplainedEvent = "Email Marked as Spam";
 
 struct Event {
   EventType type = EventType::kTrack;

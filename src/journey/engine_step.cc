@@ -437,6 +437,23 @@ Status JourneyEngine::Impl::HandleEvent(const CustomerEvent& event, int64_t now_
         PutState(work, id, event.customer, *state);
       }
     }
+    // A bounce or complaint about one of this journey's e-mails (pipeline/email_feedback.h):
+    // counted for the message's step (a repeated report is one event, so one count).
+    if (event.source == kEmailFeedbackSource &&
+        (event.name == kEmailBouncedEvent || event.name == kEmailComplainedEvent) &&
+        event.properties != nullptr) {
+      const json::value* about_journey = event.properties->if_contains("journey");
+      const json::value* about_step = event.properties->if_contains("step");
+      if (about_journey != nullptr && about_journey->is_string() &&
+          about_journey->get_string() == id && about_step != nullptr && about_step->is_string()) {
+        const json::value* permanent = event.properties->if_contains("permanent");
+        const bool soft = permanent != nullptr && permanent->is_bool() && !permanent->get_bool();
+        Count(work, id, about_step->get_string(),
+              event.name == kEmailComplainedEvent ? "complained"
+              : soft                              ? "soft_bounced"
+                                                  : "bounced");
+      }
+    }
     // Goals first: a conversion ends the journey even when the step waits for the same event.
     if (journey.def.has_goal && !system && !state->converted &&
         MatchesEvent(journey.def.goal, event.name, event.properties)) {

@@ -5,7 +5,8 @@
 namespace mercato {
 namespace {
 
-constexpr std::array<std::string_view, 4> kAccessNames = {"public", "write", "read", "admin"};
+constexpr std::array<std::string_view, 5> kAccessNames = {"public", "write", "read", "admin",
+                                                          "feedback"};
 constexpr std::array<std::string_view, kAdmissionClassCount> kAdmissionNames = {"ingest", "query",
                                                                                 "admin", "ops"};
 

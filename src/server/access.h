@@ -12,14 +12,14 @@
 namespace mercato {
 
 // The scope a key needs for a route. kPublic routes need no credentials.
-enum class Access : uint8_t { kPublic, kWrite, kRead, kAdmin };
+enum class Access : uint8_t { kPublic, kWrite, kRead, kAdmin, kFeedback };
 
 // In-flight budgets: ingestion has its own, so slow queries or heavy admin work (key admin,
 // exports, training) can never starve it. kOps covers health, readiness and metrics.
 enum class AdmissionClass : uint8_t { kIngest, kQuery, kAdmin, kOps };
 inline constexpr size_t kAdmissionClassCount = 4;
 
-std::string_view AccessName(Access access);                 // "public", "write", "read", "admin"
+std::string_view AccessName(Access access);  // "public", "write", "read", "admin", "feedback"
 std::string_view AdmissionClassName(AdmissionClass value);  // "ingest", "query", "admin", "ops"
 // Inverses of the above; InvalidArgument for another name.
 Result<Access> ParseAccess(std::string_view name);

@@ -160,6 +160,21 @@ struct TrackingRouteDeps {
 };
 void RegisterTrackingRoutes(Router& router, const TrackingRouteDeps& deps);
 
+// Bounce and complaint reports (pipeline/email_feedback.h), with a key of the feedback scope:
+// POST /v1/email/feedback with a delivery status notification or feedback-loop report as
+// message/rfc822 (what a mail server's bounce mailbox pipes in), or ESP-style JSON as
+// application/json (channel/mail_feedback.h). 200 {"received", "matched", "suppressed",
+// "unmatched", "outcomes": [...]}; 400 naming what is wrong, before anything is applied; 415 for
+// another content type.
+struct EmailFeedbackRouteDeps {
+  Store& store;
+  EventLog& log;
+  const ProfileStore& profiles;
+  DeliveryWorker& delivery;
+  const Clock& clock;
+};
+void RegisterEmailFeedbackRoutes(Router& router, const EmailFeedbackRouteDeps& deps);
+
 // GET /healthz (process up), /readyz (`ready` returns true), /metrics (Prometheus text), / (index
 // of the router's routes). Public, ops class.
 void RegisterOpsRoutes(Router& router, MetricsRegistry& metrics, std::function<bool()> ready);

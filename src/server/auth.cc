@@ -47,8 +47,9 @@ Result<Scope> ParseScope(std::string_view name) {
   if (name == "write") return Scope::kWrite;
   if (name == "read") return Scope::kRead;
   if (name == "admin") return Scope::kAdmin;
+  if (name == "feedback") return Scope::kFeedback;
   return Status::InvalidArgument("unknown scope '" + std::string(name.substr(0, 40)) +
-                                 "' (use write, read or admin)");
+                                 "' (use write, read, admin or feedback)");
 }
 
 std::string_view ScopeName(Scope scope) {
@@ -59,13 +60,15 @@ std::string_view ScopeName(Scope scope) {
       return "read";
     case Scope::kAdmin:
       return "admin";
+    case Scope::kFeedback:
+      return "feedback";
   }
   return "unknown";
 }
 
 std::vector<std::string> ScopeNames(uint8_t scopes) {
   std::vector<std::string> names;
-  for (Scope scope : {Scope::kWrite, Scope::kRead, Scope::kAdmin}) {
+  for (Scope scope : {Scope::kWrite, Scope::kRead, Scope::kAdmin, Scope::kFeedback}) {
     if ((scopes & static_cast<uint8_t>(scope)) != 0) names.emplace_back(ScopeName(scope));
   }
   return names;

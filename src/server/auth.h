@@ -26,14 +26,16 @@
 
 namespace mercato {
 
-enum class Scope : uint8_t { kWrite = 1, kRead = 2, kAdmin = 4 };
+// kFeedback only reports bounces and complaints (POST /v1/email/feedback): the key a mail server's
+// bounce pipe or an ESP webhook holds, which can neither send events nor read anything.
+enum class Scope : uint8_t { kWrite = 1, kRead = 2, kAdmin = 4, kFeedback = 8 };
 
 // Whether a set of scopes (bits of Scope) grants `scope`; admin grants every scope.
 bool HasScope(uint8_t scopes, Scope scope);
-// "write", "read", "admin"; InvalidArgument for another name.
+// "write", "read", "admin", "feedback"; InvalidArgument for another name.
 Result<Scope> ParseScope(std::string_view name);
 std::string_view ScopeName(Scope scope);
-// The names of the bits set, in the order write, read, admin.
+// The names of the bits set, in the order write, read, admin, feedback.
 std::vector<std::string> ScopeNames(uint8_t scopes);
 
 // A rotated-out secret that still authenticates until `valid_until_us`.

@@ -25,6 +25,8 @@ Scope ScopeFor(Access access) {
       return Scope::kWrite;
     case Access::kRead:
       return Scope::kRead;
+    case Access::kFeedback:
+      return Scope::kFeedback;
     case Access::kPublic:
     case Access::kAdmin:
       break;

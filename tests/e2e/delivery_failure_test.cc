@@ -2,7 +2,9 @@
 // and three troublemakers at a real SMTP server (tests/tools/smtp_receiver.py) that refuses one
 // recipient for good (550), defers one (451) and never answers for one. The twenty are delivered
 // once each; the three are retried until their attempts run out (the refused one at once) and
-// end in the dead-letter list, which the journey's counters show.
+// end in the dead-letter list, which the journey's counters show. Then the mail server's later
+// report about one of the delivered e-mails (a DSN naming its real Message-ID) comes back through
+// /v1/email/feedback with a feedback key, and is counted as a bounce of the step that sent it.
 
 #include <gtest/gtest.h>
 
@@ -99,6 +101,38 @@ TEST(DeliveryFailureTest, FailuresAreRetriedThenDeadLetteredAndNobodyElseWaitsOr
         return counters["sent"] >= kGood && counters["dead"] >= 3;
       },
       90'000));
+
+  // A bounce after acceptance: the DSN a mail server would return for ok0's e-mail.
+  std::string message_id;
+  for (const json::value& message : receiver.Messages()) {
+    if (message.at("rcpt_to").as_string() == "ok0@example.test") {
+      message_id = std::string(message.at("headers").at("Message-ID").as_string());
+    }
+  }
+  ASSERT_FALSE(message_id.empty());
+  auto key = Admin(port, "POST", "/v1/keys", R"({"name":"bounces","scopes":["feedback"]})");
+  ASSERT_EQ(key.status, 201) << key.body;
+  const std::string feedback_key(json::parse(key.body).at("secret").as_string());
+  const std::string dsn =
+      "From: MAILER-DAEMON@mx.example.test\r\nContent-Type: multipart/report; "
+      "report-type=delivery-status; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: "
+      "message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.test\r\n\r\n"
+      "Final-Recipient: rfc822; ok0@example.test\r\nAction: failed\r\nStatus: 5.2.1\r\n\r\n"
+      "--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: " +
+      message_id + "\r\n\r\n--b--\r\n";
+  auto reported = http.Request(
+      "POST", "/v1/email/feedback", dsn,
+      {{"Authorization", BasicAuth(feedback_key)}, {"Content-Type", "message/rfc822"}});
+  ASSERT_EQ(reported.status, 200) << reported.body;
+  EXPECT_EQ(json::parse(reported.body).at("suppressed").as_int64(), 1) << reported.body;
+  std::map<std::string, int64_t> after;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        after = SendCounters(port);
+        return after["bounced"] >= 1;
+      },
+      30'000));
+  EXPECT_EQ(after["bounced"], 1);
   EXPECT_EQ(server.Terminate(), 0);
 
   EXPECT_EQ(counters["sent"], kGood);

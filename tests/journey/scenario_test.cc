@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "analytics/rules/rule.h"
+#include "channel/mail_feedback.h"
 #include "content/template_store.h"
 #include "core/time_format.h"
 #include "event/parser.h"
@@ -23,6 +24,7 @@
 #include "journey/engine.h"
 #include "journey/journey_store.h"
 #include "pipeline/delivery.h"
+#include "pipeline/email_feedback.h"
 #include "pipeline/journey_participant.h"
 #include "pipeline/journey_support.h"
 #include "privacy/key_vault.h"
@@ -47,6 +49,7 @@ class RecordingTransport final : public DeliveryTransport {
     std::string subject;
     std::string body;  // e-mail text, or the JSON body
     int64_t at_us = 0;
+    std::string message_id;  // e-mail
   };
 
   explicit RecordingTransport(const Clock& clock) : clock_(clock) {}
@@ -71,8 +74,8 @@ class RecordingTransport final : public DeliveryTransport {
     }
     result.outcome = channel::SendResult::Outcome::kDelivered;
     result.smtp_code = 250;
-    sent.push_back(
-        Sent{"email", message.to.address, message.subject, message.text, clock_.NowMicros()});
+    sent.push_back(Sent{"email", message.to.address, message.subject, message.text,
+                        clock_.NowMicros(), message.message_id});
     return result;
   }
 
@@ -189,6 +192,8 @@ class Scenario {
         ExpectTrait(step.at("expectTrait").as_object());
       } else if (step.contains("expectStats")) {
         ExpectStats(step.at("expectStats").as_object());
+      } else if (step.contains("feedback")) {
+        Feedback(step.at("feedback").as_object());
       } else {
         FAIL() << "unknown step " << json::serialize(step);
       }
@@ -361,6 +366,45 @@ class Scenario {
         return got;
       }();
     }
+  }
+
+  // {"to": address, "report": "bounce" | "delay" | "complaint"}: the mail server's report (a DSN,
+  // or an ARF abuse report) about the last e-mail sent to `to`, read and applied as the
+  // /v1/email/feedback route does.
+  void Feedback(const json::object& feedback) {
+    const std::string to = Text(feedback, "to");
+    const std::string report = Text(feedback, "report");
+    std::string message_id;
+    for (const auto& sent : transport_->sent) {
+      if (sent.channel == "email" && sent.to == to) message_id = sent.message_id;
+    }
+    ASSERT_FALSE(message_id.empty()) << "no e-mail was sent to " << to;
+    const std::string original =
+        "Content-Type: text/rfc822-headers\n\nTo: <" + to + ">\nMessage-ID: <" + message_id + ">\n";
+    std::string text;
+    if (report == "complaint") {
+      text =
+          "From: fbl@isp.example\nContent-Type: multipart/report; report-type=feedback-report; "
+          "boundary=b\n\n--b\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\n"
+          "Version: 1\n\n--b\n" +
+          original + "\n--b--\n";
+    } else {
+      const bool delay = report == "delay";
+      text =
+          "From: mailer-daemon@mx.example\nContent-Type: multipart/report; "
+          "report-type=delivery-status; boundary=b\n\n--b\nContent-Type: "
+          "message/delivery-status\n\nReporting-MTA: dns; mx.example\n\nFinal-Recipient: "
+          "rfc822; " +
+          to + "\nAction: " + (delay ? "delayed" : "failed") +
+          "\nStatus: " + (delay ? "4.4.7" : "5.1.1") + "\n\n--b\n" + original + "\n--b--\n";
+    }
+    auto parsed = channel::ParseFeedbackMessage(text);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+    auto applied =
+        ApplyEmailFeedback(*store_, *log_, *profiles_, *delivery_, *parsed, clock_.NowMicros());
+    ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+    ASSERT_EQ(applied->matched, 1u) << text;
+    Pump();
   }
 
   void ExpectState(const json::object& want) {

@@ -156,6 +156,7 @@ TEST(AccessMatrixTest, EveryRouteAnswersAsTheTableSays) {
       {"write key", BasicAuth(kWriteKey), static_cast<uint8_t>(Scope::kWrite)},
       {"read key", BasicAuth(kReadKey), static_cast<uint8_t>(Scope::kRead)},
       {"admin key", BasicAuth(kAdminKey), static_cast<uint8_t>(Scope::kAdmin)},
+      {"feedback key", BasicAuth(kFeedbackKey), static_cast<uint8_t>(Scope::kFeedback)},
   };
   for (const RouteInfo& route : *documented) {
     const std::string target = Concrete(route.path);
@@ -178,9 +179,10 @@ TEST(AccessMatrixTest, EveryRouteAnswersAsTheTableSays) {
               std::string::npos)
         << what;
     EXPECT_EQ(unknown.status, 401) << what << ": " << unknown.body;
-    const Scope needed = route.access == Access::kWrite  ? Scope::kWrite
-                         : route.access == Access::kRead ? Scope::kRead
-                                                         : Scope::kAdmin;
+    const Scope needed = route.access == Access::kWrite      ? Scope::kWrite
+                         : route.access == Access::kRead     ? Scope::kRead
+                         : route.access == Access::kFeedback ? Scope::kFeedback
+                                                             : Scope::kAdmin;
     for (const Caller& caller : keyed) {
       auto response = call(caller.authorization);
       if (HasScope(caller.scopes, needed)) {

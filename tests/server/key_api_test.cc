@@ -87,9 +87,9 @@ TEST_F(KeyApiTest, LifecycleCreateUseRotateRevoke) {
   EXPECT_EQ(listed.body.find(first), std::string::npos);
   EXPECT_EQ(listed.body.find("secret"), std::string::npos) << listed.body;
   json::array keys = json::parse(listed.body).at("keys").as_array();
-  ASSERT_EQ(keys.size(), 4u);  // three flag keys, then the stored one
+  ASSERT_EQ(keys.size(), 5u);  // four flag keys, then the stored one
   EXPECT_EQ(keys[0].at("managed").as_bool(), false);
-  EXPECT_EQ(keys[3].at("id").as_string(), id);
+  EXPECT_EQ(keys[4].at("id").as_string(), id);
 
   // Rotate with a grace period: both secrets work until it ends.
   auto rotated = Admin("POST", "/v1/keys/" + id + "/rotate", R"({"graceSeconds":60})");
@@ -140,6 +140,22 @@ TEST_F(KeyApiTest, LifecycleCreateUseRotateRevoke) {
   auto verified = VerifyAuditLog(audit_->path());
   ASSERT_TRUE(verified.ok());
   EXPECT_TRUE(verified->ok()) << verified->problem;
+}
+
+TEST_F(KeyApiTest, AFeedbackKeyReportsBouncesAndNothingElse) {
+  auto created = Admin("POST", "/v1/keys", R"({"name":"bounces","scopes":["feedback"]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const json::value answer = json::parse(created.body);
+  EXPECT_EQ(json::serialize(answer.at("key").at("scopes")), R"(["feedback"])");
+  const std::string secret(answer.at("secret").as_string());
+  auto report = http_->Post("/v1/email/feedback",
+                            R"({"type":"bounce","recipient":"x@example.org"})", BasicAuth(secret));
+  EXPECT_EQ(report.status, 200) << report.body;
+  EXPECT_EQ(json::parse(report.body).at("unmatched").as_int64(), 1);
+  EXPECT_EQ(http_->Get("/v1/stats", BasicAuth(secret)).status, 403);
+  EXPECT_EQ(http_->Post("/v1/track", R"({"userId":"u","event":"X"})", BasicAuth(secret)).status,
+            403);
+  EXPECT_EQ(Admin("POST", "/v1/keys", R"({"name":"x","scopes":["bounce"]})").status, 400);
 }
 
 TEST_F(KeyApiTest, RotationWithoutGraceAndDefaults) {

@@ -36,6 +36,7 @@ namespace mercato::testing {
 inline constexpr char kWriteKey[] = "write-key-1";
 inline constexpr char kReadKey[] = "read-key-1";
 inline constexpr char kAdminKey[] = "admin-key-1";
+inline constexpr char kFeedbackKey[] = "feedback-key-1";
 
 struct TestServerOptions {
   HttpServerOptions http;
@@ -82,6 +83,7 @@ class TestServer {
     (void)keys_.AddBootstrapKey(kWriteKey, Scope::kWrite);
     (void)keys_.AddBootstrapKey(kReadKey, Scope::kRead);
     (void)keys_.AddBootstrapKey(kAdminKey, Scope::kAdmin);
+    (void)keys_.AddBootstrapKey(kFeedbackKey, Scope::kFeedback);
     key_store_ = std::move(KeyStore::Open(*store_, clock_, &keys_, options.audit)).value();
     gateway_ = std::make_unique<Gateway>(keys_, clock_, options.gateway, &metrics_);
     router_ = std::make_unique<Router>(*gateway_, &metrics_);
@@ -129,6 +131,8 @@ class TestServer {
     RegisterTrackingRoutes(
         *router_,
         TrackingRouteDeps{*store_, *log_, TrackingSecret(vault_->pseudonym_key()), clock_});
+    RegisterEmailFeedbackRoutes(
+        *router_, EmailFeedbackRouteDeps{*store_, *log_, *profiles_, *delivery_, clock_});
     recommend_erasure_ = std::make_unique<RecommendErasureParticipant>(*recommendations_);
     erasure_->AddParticipant(recommend_erasure_.get());
     RegisterOpsRoutes(*router_, metrics_, [] { return true; });
