@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -167,6 +168,10 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--dir", dir, "Data directory (default: a new one under /tmp, removed after)");
   app.add_option("--seed", seed)->capture_default_str();
+  size_t rounds = 1;
+  app.add_option("--rounds", rounds, "Full recomputes in a row (the best is reported)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 20));
   size_t rule_count = Rules().size();
   app.add_option("--rules", rule_count, "Use the first N of the 20 rules")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -218,15 +223,23 @@ int Main(int argc, char** argv) {
   for (const auto& view : engine->List()) members += view.size;
 
   // The recompute: every rule edited into an equivalent one, evaluated again over every profile.
+  // Each round adds one more "and true", so every round is a new version.
   const std::string load_before = Load();
-  for (size_t i = 0; i < rule_count; ++i) {
-    segment::SegmentSpec spec;
-    spec.rule = "(" + Rules()[i] + ") and true";
-    (void)engine->Update("s" + std::to_string(i + 1), spec);
-  }
   const uint64_t log_mid = s.log->TotalRecords();
-  auto recompute = BuildAll(*engine);
-  if (!recompute.ok()) return 1;
+  std::optional<double> recompute;
+  std::string suffix;
+  for (size_t round = 0; round < rounds; ++round) {
+    suffix += " and true";
+    for (size_t i = 0; i < rule_count; ++i) {
+      segment::SegmentSpec spec;
+      spec.rule = "(" + Rules()[i] + ")" + suffix;
+      (void)engine->Update("s" + std::to_string(i + 1), spec);
+    }
+    auto took = BuildAll(*engine);
+    if (!took.ok()) return 1;
+    std::fprintf(stderr, "recompute round %zu: %.2f s\n", round + 1, *took);
+    recompute = recompute ? std::min(*recompute, *took) : *took;
+  }
   const uint64_t changes = s.log->TotalRecords() - log_mid;
 
   // Latency: consumers on their own threads, as served; one order to a customer with two. The
@@ -312,9 +325,9 @@ int Main(int argc, char** argv) {
       "\n| Measurement | Result | Goal | Share of the goal | Load before "
       "|\n|---|---|---|---|---|\n");
   std::printf(
-      "| Full recompute, %zu segments x %zu profiles (no membership changes: %llu events) | "
-      "**%.2f s** | 5 s | %.0f%% | %s |\n",
-      rule_count, customers, static_cast<unsigned long long>(changes), *recompute,
+      "| Full recompute, %zu segments x %zu profiles (no membership changes: %llu events; best "
+      "of %zu) | **%.2f s** | 5 s | %.0f%% | %s |\n",
+      rule_count, customers, static_cast<unsigned long long>(changes), rounds, *recompute,
       100 * *recompute / 5.0, load_before.c_str());
   std::printf(
       "| First build of the same segments (%llu memberships, %llu entry events appended) "

@@ -379,7 +379,7 @@ SEGMENT_BENCH="$BUILD_DIR/bench/mercato_segment_bench"
 if [ -x "$SEGMENT_BENCH" ]; then
   log "segments (load $(load_average), compilers $(compilers_running))"
   echo
-  timeout 1800 "$SEGMENT_BENCH" --customers 1000000 --samples 300 || log "segment benchmark failed"
+  timeout 1800 "$SEGMENT_BENCH" --customers 1000000 --samples 300 --rounds 2 || log "segment benchmark failed"
 fi
 
 # Next-item prediction latency per model on the SR-GNN Diginetica split (bench/recommend_bench.cc),

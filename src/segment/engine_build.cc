@@ -1,13 +1,16 @@
 // SegmentEngine (segment_engine.h): batch evaluation of new and edited segments.
 //
 // One Step() evaluates a chunk of profiles for every segment building from the same position. The
-// chunk's profiles, predictions, memberships and timers are read in customer id order by one
-// thread (merge joins, no lookups); the rules are evaluated on `build_threads` threads, each over
-// a contiguous part of the chunk with its own history iterator; the results are then staged in
-// profile order and written in one batch with the segments' new positions, so that a restart
-// resumes after the last chunk written.
+// chunk's profiles, predictions, memberships and timers are read in customer id order by the
+// calling thread (merge joins, no lookups). Evaluation overlaps the reading: `build_threads` - 1
+// workers take each profile as soon as it is read, and the calling thread joins them when it has
+// read the chunk, each with its own history iterator. The results are then staged in profile
+// order and written in one batch with the segments' new positions, so that a restart resumes
+// after the last chunk written.
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <thread>
 
 #include "segment/engine_impl.h"
@@ -85,62 +88,32 @@ Result<size_t> SegmentEngine::Impl::StepBuild(int64_t now_us) {
     }
   };
 
-  // Read the chunk.
-  auto profiles = store_.NewIterator(Cf::kProfiles);
-  if (after.empty()) {
-    profiles->SeekToFirst();
-  } else {
-    profiles->Seek(after);
-    if (profiles->Valid() && profiles->key() == after) profiles->Next();
-  }
-  std::vector<Item> items;
-  size_t scanned = 0;
-  std::string last;
-  for (; profiles->Valid() && scanned < options_.build_chunk; profiles->Next(), ++scanned) {
-    const std::string_view id(profiles->key().data(), profiles->key().size());
-    last.assign(id);
-    for (Cursor& cursor : cursors) drop_before(cursor, &id);
-    const std::string_view value = profiles->value().ToStringView();
-    if (value.find("\"mergedInto\"") != std::string_view::npos || erased_.contains(id)) {
-      // A redirect (or an erased customer): whatever it still holds goes.
-      const std::string beyond = std::string(id) + '\0';
-      const std::string_view limit(beyond);
-      for (Cursor& cursor : cursors) drop_before(cursor, &limit);
-      continue;
-    }
-    Item item;
-    item.id.assign(id);
-    item.profile.assign(value);
-    while (scores.Valid() && scores.Customer() < id) scores.it->Next();
-    if (scores.Valid() && scores.Customer() == id) item.predictions = scores.it->value().ToString();
-    for (Cursor& cursor : cursors) {
-      Known known;
-      known.member = cursor.members.Valid() && cursor.members.Customer() == id;
-      if (*known.member) cursor.members.it->Next();
-      known.timer_known = true;
-      if (cursor.timers.Valid() && cursor.timers.Customer() == id) {
-        known.timer = DecodeMicros(cursor.timers.it->value().ToStringView());
-        cursor.timers.it->Next();
-      }
-      item.known.push_back(known);
-    }
-    items.push_back(std::move(item));
-  }
-  RETURN_IF_ERROR(FromRocks(profiles->status(), "scanning profiles"));
-  const bool finished = !profiles->Valid();
-  if (finished) {
-    for (Cursor& cursor : cursors) drop_before(cursor, nullptr);
-  }
-  for (Cursor& cursor : cursors) {
-    RETURN_IF_ERROR(FromRocks(cursor.members.it->status(), "reading segment members"));
-    RETURN_IF_ERROR(FromRocks(cursor.timers.it->status(), "reading segment timers"));
-  }
-  RETURN_IF_ERROR(FromRocks(scores.it->status(), "reading predictions"));
-
-  // Evaluate: contiguous parts of the chunk on separate threads (reads only).
-  auto evaluate = [&](size_t begin, size_t end) {
+  // The workers evaluate while the chunk is read: items[0, ready) are read; `next` hands out the
+  // item each thread evaluates next. Items are never moved once read (the vector is sized first).
+  std::vector<Item> items(std::max<size_t>(options_.build_chunk, 1));
+  std::atomic<size_t> ready{0};
+  std::atomic<bool> reading{true};
+  std::atomic<size_t> next{0};
+  // Changes whenever `ready` or `reading` does (in steps): what a waiting worker sleeps on.
+  std::atomic<uint64_t> signal{0};
+  auto wake = [&signal] {
+    signal.fetch_add(1, std::memory_order_release);
+    signal.notify_all();
+  };
+  auto evaluate = [&](bool wait_for_reader) {
     auto history = store_.NewIterator(Cf::kEvents);
-    for (size_t i = begin; i < end; ++i) {
+    for (;;) {
+      const size_t i = next.fetch_add(1, std::memory_order_relaxed);
+      for (;;) {
+        const uint64_t seen = signal.load(std::memory_order_acquire);
+        if (i < ready.load(std::memory_order_acquire)) break;
+        if (!reading.load(std::memory_order_acquire)) {
+          if (i >= ready.load(std::memory_order_acquire)) return;
+          break;
+        }
+        if (!wait_for_reader) return;
+        signal.wait(seen, std::memory_order_acquire);
+      }
       Item& item = items[i];
       Result<profile::ProfileState> state = profile::ProfileState::Parse(item.id, item.profile);
       Result<Predictions> predictions =
@@ -162,18 +135,85 @@ Result<size_t> SegmentEngine::Impl::StepBuild(int64_t now_us) {
       item.state = std::move(context).ReleaseProfile();
     }
   };
-  size_t threads = options_.build_threads > 0 ? options_.build_threads
-                                              : std::max(1u, std::thread::hardware_concurrency());
-  threads = std::min(threads, std::max<size_t>(1, items.size() / 256));
-  const size_t per_thread = (items.size() + threads - 1) / std::max<size_t>(threads, 1);
+  const size_t threads = options_.build_threads > 0
+                             ? options_.build_threads
+                             : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> workers;
-  for (size_t t = 1; t < threads; ++t) {
-    const size_t begin = std::min(items.size(), t * per_thread);
-    const size_t end = std::min(items.size(), begin + per_thread);
-    workers.emplace_back(evaluate, begin, end);
+  for (size_t t = 1; t < threads; ++t) workers.emplace_back(evaluate, true);
+  // Stops the workers (also on an early return) before `items` goes away.
+  struct Join {
+    std::atomic<bool>& reading;
+    const std::function<void()> wake;
+    std::vector<std::thread>& workers;
+    ~Join() {
+      reading.store(false, std::memory_order_release);
+      wake();
+      for (std::thread& worker : workers) {
+        if (worker.joinable()) worker.join();
+      }
+    }
+  } join{reading, wake, workers};
+
+  // Read the chunk.
+  auto profiles = store_.NewIterator(Cf::kProfiles);
+  if (after.empty()) {
+    profiles->SeekToFirst();
+  } else {
+    profiles->Seek(after);
+    if (profiles->Valid() && profiles->key() == after) profiles->Next();
   }
-  evaluate(0, std::min(items.size(), per_thread));
+  size_t count = 0;
+  size_t scanned = 0;
+  std::string last;
+  for (; profiles->Valid() && scanned < items.size(); profiles->Next(), ++scanned) {
+    const std::string_view id(profiles->key().data(), profiles->key().size());
+    last.assign(id);
+    for (Cursor& cursor : cursors) drop_before(cursor, &id);
+    const std::string_view value = profiles->value().ToStringView();
+    if (value.find("\"mergedInto\"") != std::string_view::npos || erased_.contains(id)) {
+      // A redirect (or an erased customer): whatever it still holds goes.
+      const std::string beyond = std::string(id) + '\0';
+      const std::string_view limit(beyond);
+      for (Cursor& cursor : cursors) drop_before(cursor, &limit);
+      continue;
+    }
+    Item& item = items[count];
+    item.id.assign(id);
+    item.profile.assign(value);
+    while (scores.Valid() && scores.Customer() < id) scores.it->Next();
+    if (scores.Valid() && scores.Customer() == id) item.predictions = scores.it->value().ToString();
+    for (Cursor& cursor : cursors) {
+      Known known;
+      known.member = cursor.members.Valid() && cursor.members.Customer() == id;
+      if (*known.member) cursor.members.it->Next();
+      known.timer_known = true;
+      if (cursor.timers.Valid() && cursor.timers.Customer() == id) {
+        known.timer = DecodeMicros(cursor.timers.it->value().ToStringView());
+        cursor.timers.it->Next();
+      }
+      item.known.push_back(known);
+    }
+    ++count;
+    ready.store(count, std::memory_order_release);
+    if (count % 32 == 0) wake();
+  }
+  reading.store(false, std::memory_order_release);
+  wake();
+  RETURN_IF_ERROR(FromRocks(profiles->status(), "scanning profiles"));
+  const bool finished = !profiles->Valid();
+  if (finished) {
+    for (Cursor& cursor : cursors) drop_before(cursor, nullptr);
+  }
+  for (Cursor& cursor : cursors) {
+    RETURN_IF_ERROR(FromRocks(cursor.members.it->status(), "reading segment members"));
+    RETURN_IF_ERROR(FromRocks(cursor.timers.it->status(), "reading segment timers"));
+  }
+  RETURN_IF_ERROR(FromRocks(scores.it->status(), "reading predictions"));
+
+  // The calling thread evaluates what the workers have not taken, then waits for them.
+  evaluate(false);
   for (std::thread& worker : workers) worker.join();
+  items.resize(count);
 
   // Stage in profile order.
   for (Item& item : items) {
