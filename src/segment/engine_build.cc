@@ -1,16 +1,19 @@
 // SegmentEngine (segment_engine.h): batch evaluation of new and edited segments.
 //
 // One Step() evaluates a chunk of profiles for every segment building from the same position. The
-// chunk's profiles, predictions, memberships and timers are read in customer id order by the
-// calling thread (merge joins, no lookups). Evaluation overlaps the reading: `build_threads` - 1
-// workers take each profile as soon as it is read, and the calling thread joins them when it has
-// read the chunk, each with its own history iterator. The results are then staged in profile
-// order and written in one batch with the segments' new positions, so that a restart resumes
-// after the last chunk written.
+// chunk's profiles, predictions, memberships (through the customer-first "c/" index: one run for
+// every segment) and the re-check timers of time-dependent rules are read in customer id order by
+// the calling thread (merge joins, no lookups). A rule that is not time-dependent leaves a timer of
+// an earlier version alone: it goes when it fires, as with incremental evaluation. Evaluation
+// overlaps the reading: `build_threads` - 1 workers take each profile as soon as it is read, and
+// the calling thread joins them when it has read the chunk, each with its own history iterator. The
+// results are then staged in profile order and written in one batch with the segments' new
+// positions, so that a restart resumes after the last chunk written.
 
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <map>
 #include <thread>
 
 #include "segment/engine_impl.h"
@@ -33,9 +36,31 @@ struct Run {
   }
 };
 
+// The customer-first membership index, "c/" customer "/" segment (segment/keys.h).
+struct MembershipRun {
+  std::unique_ptr<rocksdb::Iterator> it;
+  bool Valid() const { return it->Valid() && it->key().starts_with("c/"); }
+  std::string_view Key() const { return it->key().ToStringView(); }
+  std::string_view Customer() const {
+    const std::string_view key = Key();
+    const size_t slash = key.find('/', 2);
+    return key.substr(2, slash == std::string_view::npos ? std::string_view::npos : slash - 2);
+  }
+  std::string_view Segment() const {
+    const std::string_view key = Key();
+    const size_t slash = key.find('/', 2);
+    return slash == std::string_view::npos ? std::string_view() : key.substr(slash + 1);
+  }
+  // Positions on the first membership of a customer after `after` (all, when empty).
+  void SeekAfter(std::string_view after) {
+    it->Seek("c/" + std::string(after));
+    while (!after.empty() && Valid() && Customer() <= after) it->Next();
+  }
+};
+
 struct Cursor {
   CompiledSegment* segment;
-  Run members;
+  bool timed;  // the rule is time-dependent: its timers are read
   Run timers;
 };
 
@@ -65,26 +90,36 @@ Result<size_t> SegmentEngine::Impl::StepBuild(int64_t now_us) {
   const std::string after = group.front()->def.build_after;
 
   std::vector<Cursor> cursors;
+  std::map<std::string, size_t, std::less<>> cursor_of;  // segment id -> index in `cursors`
   for (CompiledSegment* segment : group) {
-    Cursor cursor{segment, Run{store_.NewIterator(Cf::kSegments), MemberPrefix(segment->def.id)},
+    const bool timed = segment->rule.dependencies().time_dependent;
+    Cursor cursor{segment, timed,
                   Run{store_.NewIterator(Cf::kSegments), TimerIndexPrefix(segment->def.id)}};
-    cursor.members.SeekAfter(after);
-    cursor.timers.SeekAfter(after);
+    if (timed) cursor.timers.SeekAfter(after);
+    cursor_of.emplace(segment->def.id, cursors.size());
     cursors.push_back(std::move(cursor));
   }
+  MembershipRun members{store_.NewIterator(Cf::kSegments)};
+  members.SeekAfter(after);
   Run scores{store_.NewIterator(Cf::kModels), "p/"};
   scores.SeekAfter(after);
   MembershipBatch batch(*this);
   // Members and timers before `limit` (null: all) have no live profile: they go silently.
-  auto drop_before = [&](Cursor& cursor, const std::string_view* limit) {
-    while (cursor.members.Valid() && (limit == nullptr || cursor.members.Customer() < *limit)) {
-      batch.Exit(*cursor.segment, cursor.members.Customer(), nullptr, now_us, "build", "");
-      cursor.members.it->Next();
+  auto drop_before = [&](const std::string_view* limit) {
+    for (; members.Valid() && (limit == nullptr || members.Customer() < *limit);
+         members.it->Next()) {
+      if (auto found = cursor_of.find(members.Segment()); found != cursor_of.end()) {
+        batch.Exit(*cursors[found->second].segment, members.Customer(), nullptr, now_us, "build",
+                   "");
+      }
     }
-    while (cursor.timers.Valid() && (limit == nullptr || cursor.timers.Customer() < *limit)) {
-      batch.SetTimer(cursor.segment->def.id, cursor.timers.Customer(),
-                     DecodeMicros(cursor.timers.it->value().ToStringView()), std::nullopt);
-      cursor.timers.it->Next();
+    for (Cursor& cursor : cursors) {
+      if (!cursor.timed) continue;
+      while (cursor.timers.Valid() && (limit == nullptr || cursor.timers.Customer() < *limit)) {
+        batch.SetTimer(cursor.segment->def.id, cursor.timers.Customer(),
+                       DecodeMicros(cursor.timers.it->value().ToStringView()), std::nullopt);
+        cursor.timers.it->Next();
+      }
     }
   };
 
@@ -168,13 +203,13 @@ Result<size_t> SegmentEngine::Impl::StepBuild(int64_t now_us) {
   for (; profiles->Valid() && scanned < items.size(); profiles->Next(), ++scanned) {
     const std::string_view id(profiles->key().data(), profiles->key().size());
     last.assign(id);
-    for (Cursor& cursor : cursors) drop_before(cursor, &id);
+    drop_before(&id);
     const std::string_view value = profiles->value().ToStringView();
     if (value.find("\"mergedInto\"") != std::string_view::npos || erased_.contains(id)) {
       // A redirect (or an erased customer): whatever it still holds goes.
       const std::string beyond = std::string(id) + '\0';
       const std::string_view limit(beyond);
-      for (Cursor& cursor : cursors) drop_before(cursor, &limit);
+      drop_before(&limit);
       continue;
     }
     Item& item = items[count];
@@ -182,16 +217,18 @@ Result<size_t> SegmentEngine::Impl::StepBuild(int64_t now_us) {
     item.profile.assign(value);
     while (scores.Valid() && scores.Customer() < id) scores.it->Next();
     if (scores.Valid() && scores.Customer() == id) item.predictions = scores.it->value().ToString();
-    for (Cursor& cursor : cursors) {
-      Known known;
-      known.member = cursor.members.Valid() && cursor.members.Customer() == id;
-      if (*known.member) cursor.members.it->Next();
-      known.timer_known = true;
-      if (cursor.timers.Valid() && cursor.timers.Customer() == id) {
-        known.timer = DecodeMicros(cursor.timers.it->value().ToStringView());
-        cursor.timers.it->Next();
+    item.known.assign(cursors.size(), Known{false, true, std::nullopt});
+    for (; members.Valid() && members.Customer() == id; members.it->Next()) {
+      if (auto found = cursor_of.find(members.Segment()); found != cursor_of.end()) {
+        item.known[found->second].member = true;
       }
-      item.known.push_back(known);
+    }
+    for (size_t c = 0; c < cursors.size(); ++c) {
+      Run& timers = cursors[c].timers;
+      if (cursors[c].timed && timers.Valid() && timers.Customer() == id) {
+        item.known[c].timer = DecodeMicros(timers.it->value().ToStringView());
+        timers.it->Next();
+      }
     }
     ++count;
     ready.store(count, std::memory_order_release);
@@ -201,11 +238,9 @@ Result<size_t> SegmentEngine::Impl::StepBuild(int64_t now_us) {
   wake();
   RETURN_IF_ERROR(FromRocks(profiles->status(), "scanning profiles"));
   const bool finished = !profiles->Valid();
-  if (finished) {
-    for (Cursor& cursor : cursors) drop_before(cursor, nullptr);
-  }
+  if (finished) drop_before(nullptr);
+  RETURN_IF_ERROR(FromRocks(members.it->status(), "reading segment members"));
   for (Cursor& cursor : cursors) {
-    RETURN_IF_ERROR(FromRocks(cursor.members.it->status(), "reading segment members"));
     RETURN_IF_ERROR(FromRocks(cursor.timers.it->status(), "reading segment timers"));
   }
   RETURN_IF_ERROR(FromRocks(scores.it->status(), "reading predictions"));
