@@ -48,6 +48,8 @@ struct ServeOptions {
   // Where customers reach this node (e.g. "https://mail.shop.example"): e-mails then carry a
   // one-click unsubscribe link to <public_url>/v1/unsubscribe. Empty: no link.
   std::string public_url;
+  // Where POST /v1/admin/backups writes backups (pipeline/backup.h). Empty: the route refuses.
+  std::string backup_dir;
   // Delivery retries: attempts per message, the first backoff (doubling, capped at an hour), and
   // the time one SMTP conversation may take.
   uint32_t delivery_attempts = 6;
@@ -120,6 +122,23 @@ struct AuditOptions {
   std::string format = "jsonl";  // export: "jsonl" or "syslog" (RFC 5424)
 };
 int RunAudit(const AuditOptions& options);
+
+// `mercato backup --data-dir D --out DIR`: a backup of a stopped node's data directory
+// (pipeline/backup.h); a running node makes one through POST /v1/admin/backups.
+struct BackupOptions {
+  std::string data_dir = "mercato-data";
+  std::string out;
+};
+int RunBackup(const BackupOptions& options);
+
+// `mercato restore --from DIR --data-dir D [--verify-only]`: verifies a backup against its
+// manifest and copies it into a new data directory, which it then opens.
+struct RestoreOptions {
+  std::string from;
+  std::string data_dir;
+  bool verify_only = false;
+};
+int RunRestore(const RestoreOptions& options);
 
 // `mercato analyze rfm|cluster|cohorts|predict`: one model run over a stopped server's store
 // (docs/analytics.md, "Model runs"); writes predictions and the run record, prints the result.

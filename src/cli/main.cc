@@ -59,6 +59,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_option("--public-url", serve.public_url,
                         "Base URL customers reach this node at (one-click unsubscribe links)");
+  serve_cmd->add_option("--backup-dir", serve.backup_dir,
+                        "Directory for backups made with POST /v1/admin/backups (outside the data "
+                        "directory)");
   serve_cmd
       ->add_option("--delivery-attempts", serve.delivery_attempts,
                    "Attempts per message before it is dead-lettered (1-100)")
@@ -213,6 +216,21 @@ int main(int argc, char** argv) {
     command->add_option("--data-dir", keys.data_dir, "RocksDB directory")->capture_default_str();
   }
 
+  BackupOptions backup;
+  auto* backup_cmd = app.add_subcommand(
+      "backup", "Back up a stopped node's data directory (a running node: POST /v1/admin/backups)");
+  backup_cmd->add_option("--data-dir", backup.data_dir, "Data directory")->capture_default_str();
+  backup_cmd->add_option("--out", backup.out, "The backup directory to create (must not exist)")
+      ->required();
+  RestoreOptions restore;
+  auto* restore_cmd =
+      app.add_subcommand("restore", "Verify a backup and copy it into a new, empty data directory");
+  restore_cmd->add_option("--from", restore.from, "A backup directory")->required();
+  auto* restore_dir = restore_cmd->add_option(
+      "--data-dir", restore.data_dir, "The data directory to create (must be new or empty)");
+  restore_cmd
+      ->add_flag("--verify-only", restore.verify_only, "Only check the backup against its manifest")
+      ->excludes(restore_dir);
   AuditOptions audit;
   auto* audit_cmd = app.add_subcommand("audit", "Verify or export the audit log");
   audit_cmd->require_subcommand(1);
@@ -458,6 +476,14 @@ int main(int argc, char** argv) {
       segment.has_rule = command->count("--rule") > 0;
     }
     return RunSegment(segment);
+  }
+  if (backup_cmd->parsed()) return RunBackup(backup);
+  if (restore_cmd->parsed()) {
+    if (!restore.verify_only && restore.data_dir.empty()) {
+      std::fprintf(stderr, "mercato restore: --data-dir is required (or --verify-only)\n");
+      return 2;
+    }
+    return RunRestore(restore);
   }
   if (audit_cmd->parsed()) {
     audit.action = audit_verify->parsed() ? "verify" : "export";

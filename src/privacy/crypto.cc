@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <cstdio>
 #include <memory>
 
 namespace mercato::crypto {
@@ -45,6 +46,28 @@ Result<std::string> RandomBytes(size_t n) {
 std::string Sha256(std::string_view data) {
   std::string out(SHA256_DIGEST_LENGTH, '\0');
   SHA256(Bytes(data), data.size(), Bytes(out));
+  return out;
+}
+
+Result<std::string> Sha256File(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return Status::IoError("cannot open " + path);
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                  &EVP_MD_CTX_free);
+  bool ok = context != nullptr && EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) == 1;
+  std::string buffer(1 << 16, '\0');
+  while (ok) {
+    const size_t read = std::fread(buffer.data(), 1, buffer.size(), file);
+    if (read > 0) ok = EVP_DigestUpdate(context.get(), buffer.data(), read) == 1;
+    if (read < buffer.size()) break;
+  }
+  const bool read_error = std::ferror(file) != 0;
+  std::fclose(file);
+  if (read_error) return Status::IoError("cannot read " + path);
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  unsigned int length = 0;
+  ok = ok && EVP_DigestFinal_ex(context.get(), Bytes(out), &length) == 1;
+  if (!ok) return Status::Internal("SHA-256 failed");
   return out;
 }
 

@@ -20,7 +20,9 @@ inline constexpr size_t kSealOverhead = kNonceBytes + kTagBytes;
 // `n` bytes from the OS's CSPRNG (OpenSSL RAND_bytes). Internal error when it fails.
 Result<std::string> RandomBytes(size_t n);
 
-std::string Sha256(std::string_view data);                            // 32 bytes
+std::string Sha256(std::string_view data);  // 32 bytes
+// SHA-256 of a file's bytes, read in pieces (32 bytes). IoError when it cannot be read.
+Result<std::string> Sha256File(const std::string& path);
 std::string HmacSha256(std::string_view key, std::string_view data);  // 32 bytes
 
 // AES-256-GCM with a fresh random nonce: returns nonce | ciphertext | tag. `aad` is authenticated

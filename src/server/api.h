@@ -175,6 +175,19 @@ struct EmailFeedbackRouteDeps {
 };
 void RegisterEmailFeedbackRoutes(Router& router, const EmailFeedbackRouteDeps& deps);
 
+// POST /v1/admin/backups (admin scope and class): a backup of the running node
+// (pipeline/backup.h) in <backup_dir>/backup-<UTC time>; 201 {"name", "path", "files", "bytes",
+// "createdAt"}. 409 (FailedPrecondition) when `backup_dir` is empty, and while another backup is
+// being made (AlreadyExists). Recorded in the audit log ("backup.create") when `audit` is set.
+struct BackupRouteDeps {
+  Store& store;
+  std::string data_dir;
+  std::string backup_dir;
+  const Clock& clock;
+  AuditLog* audit = nullptr;
+};
+void RegisterBackupRoutes(Router& router, const BackupRouteDeps& deps);
+
 // GET /healthz (process up), /readyz (`ready` returns true), /metrics (Prometheus text), / (index
 // of the router's routes). Public, ops class.
 void RegisterOpsRoutes(Router& router, MetricsRegistry& metrics, std::function<bool()> ready);

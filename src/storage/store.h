@@ -83,6 +83,11 @@ class Store {
   // and expired data leaves the files (erasure, retention). Blocks; can take long on a large store.
   Status CompactAll();
 
+  // A consistent copy of the whole database in `dir` (which must not exist): every memtable is
+  // flushed first, so the copy needs no write-ahead log; files are hard-linked when `dir` is on
+  // the same file system (SST files are immutable), copied otherwise. Safe while writes go on.
+  Status CreateCheckpoint(const std::string& dir);
+
   // Test hook: after `writes` more successful writes, every write fails with IoError.
   void FailWritesAfter(int64_t writes) { writes_before_failure_.store(writes); }
 

@@ -46,6 +46,7 @@ struct TestServerOptions {
   // Registers extra routes (e.g. handlers a test controls) before the server starts.
   std::function<void(Router&)> extra_routes;
   scoring::RunnerOptions model_runs;  // e.g. a hook that holds a run (tests of 409)
+  std::string backup_dir;             // POST /v1/admin/backups writes here; empty: refused
 };
 
 class TestServer {
@@ -133,6 +134,8 @@ class TestServer {
         TrackingRouteDeps{*store_, *log_, TrackingSecret(vault_->pseudonym_key()), clock_});
     RegisterEmailFeedbackRoutes(
         *router_, EmailFeedbackRouteDeps{*store_, *log_, *profiles_, *delivery_, clock_});
+    RegisterBackupRoutes(
+        *router_, BackupRouteDeps{*store_, dir_.str(), options.backup_dir, clock_, options.audit});
     recommend_erasure_ = std::make_unique<RecommendErasureParticipant>(*recommendations_);
     erasure_->AddParticipant(recommend_erasure_.get());
     RegisterOpsRoutes(*router_, metrics_, [] { return true; });

@@ -1,0 +1,71 @@
+// Backups of a running node (server/api.h RegisterBackupRoutes).
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <mutex>
+
+#include "core/logging.h"
+#include "core/time_format.h"
+#include "pipeline/backup.h"
+#include "server/api.h"
+#include "server/http_status.h"
+
+namespace mercato {
+namespace {
+
+namespace json = boost::json;
+
+// "2026-11-25T01:02:03.456Z" -> "backup-20261125T010203Z".
+std::string BackupName(int64_t now_us) {
+  std::string name = "backup-";
+  const std::string iso = FormatTimestamp(now_us);
+  for (size_t i = 0; i < iso.size() && iso[i] != '.'; ++i) {
+    if (iso[i] != '-' && iso[i] != ':') name += iso[i];
+  }
+  return name + "Z";
+}
+
+}  // namespace
+
+void RegisterBackupRoutes(Router& router, const BackupRouteDeps& deps) {
+  auto running = std::make_shared<std::mutex>();
+  router.Add(
+      "POST", "/v1/admin/backups", "/v1/admin/backups", Access::kAdmin, AdmissionClass::kAdmin,
+      [deps, running](HttpRequest&& request, const Responder& respond) {
+        if (deps.backup_dir.empty()) {
+          return respond(ErrorResponse(Status::FailedPrecondition(
+              "backups are off: start the server with --backup-dir DIR")));
+        }
+        std::unique_lock<std::mutex> lock(*running, std::try_to_lock);
+        if (!lock.owns_lock()) {
+          return respond(ErrorResponse(Status::AlreadyExists("a backup is being made")));
+        }
+        const int64_t now_us = deps.clock.NowMicros();
+        std::filesystem::path out = std::filesystem::path(deps.backup_dir) / BackupName(now_us);
+        for (int n = 2; std::filesystem::exists(out) && n < 100; ++n) {
+          out = std::filesystem::path(deps.backup_dir) /
+                (BackupName(now_us) + "-" + std::to_string(n));
+        }
+        auto summary = CreateBackup(deps.store, deps.data_dir, out.string(), now_us);
+        if (!summary.ok()) return respond(ErrorResponse(summary.status()));
+        const std::string name = out.filename().string();
+        if (deps.audit != nullptr) {
+          const std::string actor =
+              request.principal.key_id.empty() ? "anonymous" : "key:" + request.principal.key_id;
+          const json::object detail{{"name", name}, {"files", summary->files}};
+          if (Status recorded = deps.audit->Record(
+                  AuditEntry{actor, "backup.create", "", json::serialize(detail)});
+              !recorded.ok()) {
+            LOG(ERROR) << "audit record failed: " << recorded.ToString();
+          }
+        }
+        json::object body{{"name", name},
+                          {"path", summary->path},
+                          {"files", summary->files},
+                          {"bytes", summary->bytes},
+                          {"createdAt", summary->created_at}};
+        respond(JsonResponse(201, json::serialize(body)));
+      });
+}
+
+}  // namespace mercato
