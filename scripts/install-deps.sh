@@ -24,6 +24,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev python3 curl python3-sklearn
   # the SMTP receiver the e-mail tests deliver to (tests/tools/smtp_receiver.py)
   python3-aiosmtpd
+  # the real Prometheus server and promtool the metrics test scrapes and lints with
+  prometheus
   # fuzz targets (docs/fuzzing.md): clang 14 and its libFuzzer runtime (libclang_rt.fuzzer)
   clang-14 libclang-rt-14-dev
 )

@@ -2,10 +2,13 @@
 
 #include <sys/resource.h>
 
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -14,6 +17,7 @@
 #include "cli/node.h"
 #include "content/template_store.h"
 #include "core/logging.h"
+#include "core/rate_anomaly.h"
 #include "journey/engine.h"
 #include "journey/journey_store.h"
 #include "pipeline/consumer_runner.h"
@@ -37,6 +41,44 @@
 
 namespace mercato::cli {
 namespace {
+
+// Runs `tick` every `period_us` on its own thread between Start and Stop (the destructor stops).
+class Ticker {
+ public:
+  Ticker(int64_t period_us, std::function<void()> tick)
+      : period_us_(period_us), tick_(std::move(tick)) {}
+  ~Ticker() { Stop(); }
+  Ticker(const Ticker&) = delete;
+  Ticker& operator=(const Ticker&) = delete;
+
+  void Start() {
+    thread_ = std::thread([this] {
+      std::unique_lock<std::mutex> lock(mu_);
+      while (!stop_) {
+        lock.unlock();
+        tick_();
+        lock.lock();
+        wake_.wait_for(lock, std::chrono::microseconds(period_us_), [this] { return stop_; });
+      }
+    });
+  }
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  const int64_t period_us_;
+  const std::function<void()> tick_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;  // guarded by mu_
+  std::thread thread_;
+};
 
 // Keys given as flags: held hashed in memory only, never stored.
 Status AddFlagKeys(const ServeOptions& options, KeyRing& keys) {
@@ -346,6 +388,21 @@ int RunServe(const ServeOptions& options) {
   erasure.AddParticipant(&journey_erasure);
   std::atomic<bool> ready{false};
   RegisterOpsRoutes(router, metrics, [&ready] { return ready.load(); });
+  // The ingest rate and how unusual it is (core/rate_anomaly.h), fed once a second.
+  RateAnomaly ingest_anomaly;
+  metrics.AddGaugeCallback("mercato_ingest_events_per_second",
+                           "Events appended per second over the last closed 10 s interval", {},
+                           [&ingest_anomaly] { return ingest_anomaly.rate(); });
+  metrics.AddGaugeCallback(
+      "mercato_ingest_rate_zscore",
+      "EWMA z-score of the last interval's ingest rate against the intervals before it", {},
+      [&ingest_anomaly] { return ingest_anomaly.zscore(); });
+  metrics.AddGaugeCallback("mercato_ingest_rate_baseline",
+                           "EWMA of the ingest rate (events per second)", {},
+                           [&ingest_anomaly] { return ingest_anomaly.baseline(); });
+  Ticker anomaly_ticker(kMicrosPerSecond, [&] {
+    ingest_anomaly.Observe(node->log->TotalRecords(), clock.NowMicros());
+  });
 
   HttpServerOptions http_options;
   http_options.address = options.listen;
@@ -403,6 +460,7 @@ int RunServe(const ServeOptions& options) {
     return Fail(status);
   }
   ready.store(true);
+  anomaly_ticker.Start();
   std::printf("mercato listening on %s://%s:%u (data in %s, sync=%s)\n",
               server.tls() ? "https" : "http", options.listen.c_str(),
               static_cast<unsigned>(server.port()), options.data_dir.c_str(), options.sync.c_str());
@@ -412,6 +470,7 @@ int RunServe(const ServeOptions& options) {
   sigwait(&stop_signals, &signal_number);
   LOG(INFO) << "signal " << signal_number << " received; stopping";
   ready.store(false);
+  anomaly_ticker.Stop();
   // Stop in reverse: no new connections, then write and answer what the log has queued (the
   // answers still reach their clients), then let connections drain, then consumers.
   server.StopAccepting();
