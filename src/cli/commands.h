@@ -50,6 +50,9 @@ struct ServeOptions {
   std::string public_url;
   // Where POST /v1/admin/backups writes backups (pipeline/backup.h). Empty: the route refuses.
   std::string backup_dir;
+  // The process log's format ("text" or "json", core/logging.h), and one record per request.
+  std::string log_format = "text";
+  bool access_log = false;
   // Delivery retries: attempts per message, the first backoff (doubling, capped at an hour), and
   // the time one SMTP conversation may take.
   uint32_t delivery_attempts = 6;

@@ -59,6 +59,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_option("--public-url", serve.public_url,
                         "Base URL customers reach this node at (one-click unsubscribe links)");
+  serve_cmd
+      ->add_option("--log-format", serve.log_format,
+                   "Log lines as text or json (one object per line)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+  serve_cmd->add_flag("--access-log", serve.access_log,
+                      "Log one record per request: request id, method, route, status, time, bytes");
   serve_cmd->add_option("--backup-dir", serve.backup_dir,
                         "Directory for backups made with POST /v1/admin/backups (outside the data "
                         "directory)");

@@ -218,6 +218,7 @@ int Fail(const Status& status) {
 }  // namespace
 
 int RunServe(const ServeOptions& options) {
+  SetLogFormat(options.log_format == "json" ? LogFormat::kJson : LogFormat::kText);
   // Block the stop signals in every thread; the main thread waits for them with sigwait.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -289,6 +290,7 @@ int RunServe(const ServeOptions& options) {
 
   Gateway gateway(keys, clock, *gateway_options, &metrics);
   Router router(gateway, &metrics);
+  router.SetAccessLog(options.access_log);
   RegisterIngestRoutes(router, *node->log, IngestLimits{}, clock, &metrics,
                        node->filter->AsTransform());
   RegisterProfileRoutes(router, profiles, audit->get());

@@ -8,9 +8,9 @@
 // constant rate, or none) from turning any change into an infinite z. Only then is the interval
 // folded into the mean and variance (weight `alpha`), so a spike is measured against the past,
 // not against itself; after warm-up it is folded in clamped to `clamp` spreads of the mean, so
-// one spike cannot hide the next anomaly, while a lasting change of level is learnt gradually. Until `warmup` intervals have been seen the z-score is 0. Intervals in which
-// nothing was observed (a stalled caller) count as the rate of the total's change spread over
-// them.
+// one spike cannot hide the next anomaly, while a lasting change of level is learnt gradually.
+// Until `warmup` intervals have been seen the z-score is 0. Intervals in which nothing was observed
+// (a stalled caller) count as the rate of the total's change spread over them.
 //
 // Thread safety: not thread-safe; one caller (a ticker) observes, and the scrape reads the
 // published values through the accessors' atomics.

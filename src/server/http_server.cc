@@ -14,11 +14,15 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
+#include <functional>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
@@ -35,6 +39,21 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 namespace {
+
+// The client's request id when it is safe to log and echo, else a fresh one.
+std::string RequestIdFor(std::string_view given) {
+  const bool usable =
+      !given.empty() && given.size() <= 128 && std::all_of(given.begin(), given.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '.' || c == '_' || c == ':' || c == '-';
+      });
+  if (usable) return std::string(given);
+  thread_local std::mt19937_64 rng(std::random_device{}() ^
+                                   std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  char buffer[17];
+  std::snprintf(buffer, sizeof(buffer), "%016llx", static_cast<unsigned long long>(rng()));
+  return buffer;
+}
 
 constexpr std::string_view kServerHeader = "mercato";
 
@@ -248,6 +267,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     request.content_type = std::string(message[http::field::content_type]);
     request.origin = std::string(message[http::field::origin]);
     request.remote_address = remote_address_;
+    request.request_id = RequestIdFor(message["X-Request-Id"]);
     request.body = std::move(message.body());
     auto self = this->shared_from_this();
     Responder responder = [self](HttpResponse response) {

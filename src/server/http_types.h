@@ -30,7 +30,10 @@ struct HttpRequest {
   std::string body;
   std::string origin;          // the Origin header (CORS)
   std::string remote_address;  // the peer's IP address as text ("127.0.0.1", "::1")
-  Principal principal;         // set by the gateway before a handler runs
+  // The client's X-Request-Id when it is 1-128 characters of [A-Za-z0-9._:-], else one made
+  // here (16 hex digits); echoed in the response and written with every log line of the request.
+  std::string request_id;
+  Principal principal;  // set by the gateway before a handler runs
   // The route's {name} segments, decoded, set by the router (e.g. {"id", "a/b"}).
   std::vector<std::pair<std::string, std::string>> path_params;
 

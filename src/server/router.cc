@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/logging.h"
 #include "server/http_status.h"
 
 namespace mercato {
@@ -95,12 +96,30 @@ std::vector<RouteInfo> Router::Routes() const {
   return routes;
 }
 
-Responder Router::Instrument(const RouteMetrics* route_metrics, Responder responder) const {
-  if (metrics_ == nullptr) return responder;
+Responder Router::Instrument(const RouteMetrics* route_metrics, const HttpRequest& request,
+                             Responder responder) const {
   auto started = std::chrono::steady_clock::now();
-  return [this, route_metrics, started, responder = std::move(responder)](HttpResponse response) {
+  std::string request_id = request.request_id;
+  std::string address = access_log_ ? request.remote_address : std::string();
+  return [this, route_metrics, started, request_id = std::move(request_id),
+          address = std::move(address), responder = std::move(responder)](HttpResponse response) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!request_id.empty()) response.headers.emplace_back("X-Request-Id", request_id);
+    if (access_log_) {
+      LogFields(LogLevel::kInfo, "request",
+                {{"requestId", request_id},
+                 {"method", route_metrics->method},
+                 {"route", route_metrics->name},
+                 {"client", address}},
+                {{"status", response.status},
+                 {"ms", seconds * 1e3},
+                 {"bytes", static_cast<double>(response.body.size())}});
+    }
+    if (metrics_ == nullptr) {
+      responder(std::move(response));
+      return;
+    }
     size_t slot =
         response.status >= 100 && response.status < 600 ? static_cast<size_t>(response.status) : 0;
     // The registry returns the same series for the same labels, so a race between two first
@@ -128,6 +147,8 @@ Responder Router::Instrument(const RouteMetrics* route_metrics, Responder respon
 }
 
 void Router::Dispatch(HttpRequest&& request, Responder responder) const {
+  // Log lines written while this thread handles the request carry its id.
+  const ScopedRequestId scoped(request.request_id);
   const std::vector<std::string_view> sent =
       SplitPath(request.raw_path.empty() ? request.path : request.raw_path);
   bool path_known = false;
@@ -141,15 +162,16 @@ void Router::Dispatch(HttpRequest&& request, Responder responder) const {
     }
     request.path_params.clear();
     (void)Matches(route.segments, sent, &request.path_params);
-    gateway_.Handle(route.info, route.handler, std::move(request),
-                    Instrument(route.metrics, std::move(responder)));
+    Responder instrumented = Instrument(route.metrics, request, std::move(responder));
+    gateway_.Handle(route.info, route.handler, std::move(request), std::move(instrumented));
     return;
   }
   if (preflight != nullptr) {
-    gateway_.Preflight(request, Instrument(preflight->preflight_metrics, std::move(responder)));
+    gateway_.Preflight(request,
+                       Instrument(preflight->preflight_metrics, request, std::move(responder)));
     return;
   }
-  Responder counted = Instrument(UnmatchedMetrics(request.method), std::move(responder));
+  Responder counted = Instrument(UnmatchedMetrics(request.method), request, std::move(responder));
   if (path_known) {
     HttpResponse response = ErrorResponse(Status::InvalidArgument("method not allowed"));
     response.status = 405;

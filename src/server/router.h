@@ -38,6 +38,10 @@ class Router {
   void Add(std::string method, const std::string& path, const std::string& name, Access access,
            AdmissionClass admission, Handler handler);
   void Dispatch(HttpRequest&& request, Responder responder) const;
+  // With `on`, one "request" log record per answered request (core/logging.h LogFields): request
+  // id, method, route, status, milliseconds, response bytes and client address. Never the query
+  // string or body (they may hold tokens or personal data). Call before serving.
+  void SetAccessLog(bool on) { access_log_ = on; }
 
   // Every route in registration order (the access-matrix test compares it with docs/access.md).
   std::vector<RouteInfo> Routes() const;
@@ -60,10 +64,12 @@ class Router {
   };
   RouteMetrics* MetricsFor(const std::string& name, const std::string& method);
   const RouteMetrics* UnmatchedMetrics(std::string_view method) const;
-  Responder Instrument(const RouteMetrics* route_metrics, Responder responder) const;
+  Responder Instrument(const RouteMetrics* route_metrics, const HttpRequest& request,
+                       Responder responder) const;
 
   Gateway& gateway_;
   MetricsRegistry* metrics_;  // may be null
+  bool access_log_ = false;
   std::vector<Route> routes_;
   std::vector<std::unique_ptr<RouteMetrics>> route_metrics_;  // stable addresses
 };

@@ -100,10 +100,8 @@ class Prometheus {
     argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0644);
-    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     const int rc = posix_spawnp(&pid_, "prometheus", &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     return rc == 0;
@@ -139,8 +137,8 @@ TEST(PrometheusScrapeTest, ARealPrometheusScrapesANodeAndEveryShippedRuleEvaluat
   std::string error;
   ServerProcess server;
   server.stderr_path = (dir.path() / "server.log").string();
-  ASSERT_TRUE(server.Start({"--data-dir", (dir.path() / "data").string(), "--admin-key", kKey},
-                           error))
+  ASSERT_TRUE(
+      server.Start({"--data-dir", (dir.path() / "data").string(), "--admin-key", kKey}, error))
       << error;
   const uint16_t port = server.port();
   HttpClient http(port);
@@ -151,16 +149,15 @@ TEST(PrometheusScrapeTest, ARealPrometheusScrapesANodeAndEveryShippedRuleEvaluat
                                  {"event", "Order Completed"},
                                  {"properties", {{"revenue", 10}}}});
   }
-  ASSERT_EQ(http.Post("/v1/batch", json::serialize(json::object{{"batch", batch}}),
-                      BasicAuth(kKey))
+  ASSERT_EQ(http.Post("/v1/batch", json::serialize(json::object{{"batch", batch}}), BasicAuth(kKey))
                 .status,
             200);
 
   // The exposition passes promtool's lint, and holds every metric the rules and dashboard use.
   const std::string metrics = http.Get("/metrics").body;
   std::ofstream(dir.path() / "metrics.txt") << metrics;
-  auto lint = RunCommand("promtool check metrics < " + (dir.path() / "metrics.txt").string() +
-                         " 2>&1");
+  auto lint =
+      RunCommand("promtool check metrics < " + (dir.path() / "metrics.txt").string() + " 2>&1");
   ASSERT_TRUE(lint.has_value()) << "promtool check metrics failed";
   EXPECT_EQ(lint->find("problem"), std::string::npos) << *lint;
   const std::string dashboard_text = ReadFile(deploy / "grafana" / "mercato-dashboard.json");

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <mutex>
+#include <vector>
 
+#include "core/logging.h"
 #include "server/gzip.h"
 #include "server/test_server.h"
 
@@ -250,6 +253,59 @@ TEST(ServerLimitsTest, SlowHeadersAreCutOff) {
   EXPECT_LT(waited, std::chrono::milliseconds(4000));
   HttpClient after(server.port());
   EXPECT_EQ(after.Get("/healthz").status, 200);
+}
+
+TEST(RequestIdTest, EveryAnswerCarriesAnIdAndTheAccessLogRecordsIt) {
+  std::mutex mu;
+  std::vector<std::string> lines;
+  SetLogSinkForTesting([&](std::string_view line) {
+    std::lock_guard<std::mutex> lock(mu);
+    lines.emplace_back(line);
+  });
+  SetLogFormat(LogFormat::kJson);
+  {
+    TestServerOptions options;
+    options.access_log = true;
+    TestServer server(options);
+    ASSERT_TRUE(server.start_status().ok());
+    HttpClient http(server.port());
+    // A usable id from the client is kept; anything else is replaced by a fresh one.
+    auto given =
+        http.Request("GET", "/v1/stats", {},
+                     {{"Authorization", BasicAuth(kReadKey)}, {"X-Request-Id", "lb-7:a_b.c"}});
+    EXPECT_EQ(given.status, 200);
+    EXPECT_EQ(given.Header("X-Request-Id"), "lb-7:a_b.c");
+    auto unusable = http.Request(
+        "GET", "/v1/stats", {},
+        {{"Authorization", BasicAuth(kReadKey)}, {"X-Request-Id", "has spaces and \"quotes\""}});
+    auto none = http.Get("/v1/nowhere");
+    EXPECT_EQ(none.status, 404);
+    for (const auto& answer : {unusable, none}) {
+      const std::string id = answer.Header("X-Request-Id");
+      EXPECT_EQ(id.size(), 16u) << id;
+      EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+    }
+    EXPECT_NE(unusable.Header("X-Request-Id"), none.Header("X-Request-Id"));
+    // One record per request, with the id, route and status; never the query string.
+    EXPECT_EQ(http.Get("/v1/profiles/someone?secret=token-123", BasicAuth(kReadKey)).status, 404);
+  }
+  SetLogSinkForTesting({});
+  SetLogFormat(LogFormat::kText);
+  std::vector<json::object> requests;
+  for (const std::string& line : lines) {
+    const json::value parsed = json::parse(line);  // every line is JSON
+    if (parsed.at("msg").as_string() == "request") requests.push_back(parsed.as_object());
+    EXPECT_EQ(line.find("token-123"), std::string::npos) << line;
+  }
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_EQ(requests[0].at("requestId").as_string(), "lb-7:a_b.c");
+  EXPECT_EQ(requests[0].at("route").as_string(), "/v1/stats");
+  EXPECT_EQ(requests[0].at("method").as_string(), "GET");
+  EXPECT_EQ(requests[0].at("status").to_number<int>(), 200);
+  EXPECT_EQ(requests[0].at("client").as_string(), "127.0.0.1");
+  EXPECT_GE(requests[0].at("ms").to_number<double>(), 0.0);
+  EXPECT_EQ(requests[2].at("status").to_number<int>(), 404);
+  EXPECT_EQ(requests[3].at("route").as_string(), "/v1/profiles/{id}");
 }
 
 }  // namespace

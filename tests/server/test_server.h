@@ -47,6 +47,7 @@ struct TestServerOptions {
   std::function<void(Router&)> extra_routes;
   scoring::RunnerOptions model_runs;  // e.g. a hook that holds a run (tests of 409)
   std::string backup_dir;             // POST /v1/admin/backups writes here; empty: refused
+  bool access_log = false;            // Router::SetAccessLog
 };
 
 class TestServer {
@@ -88,6 +89,7 @@ class TestServer {
     key_store_ = std::move(KeyStore::Open(*store_, clock_, &keys_, options.audit)).value();
     gateway_ = std::make_unique<Gateway>(keys_, clock_, options.gateway, &metrics_);
     router_ = std::make_unique<Router>(*gateway_, &metrics_);
+    router_->SetAccessLog(options.access_log);
     RegisterIngestRoutes(*router_, *log_, IngestLimits{}, clock_, &metrics_,
                          filter_->AsTransform());
     RegisterProfileRoutes(*router_, *profiles_, options.audit);
