@@ -26,6 +26,8 @@ PACKAGES=(
   python3-aiosmtpd
   # the real Prometheus server and promtool the metrics test scrapes and lints with
   prometheus
+  # YAML for the deploy/ manifest check (tests/tools/check_deploy.py)
+  python3-yaml
   # fuzz targets (docs/fuzzing.md): clang 14 and its libFuzzer runtime (libclang_rt.fuzzer)
   clang-14 libclang-rt-14-dev
 )
