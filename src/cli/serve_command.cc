@@ -302,7 +302,9 @@ int RunServe(const ServeOptions& options) {
                                                  node->filter->AsTransform(), audit->get(), clock});
   RegisterSegmentRoutes(router, **segments);
   RegisterKeyRoutes(router, **key_store, keys, clock);
-  scoring::RunService model_runs(*node->store, clock);
+  scoring::RunnerOptions run_options;
+  run_options.metrics = &metrics;
+  scoring::RunService model_runs(*node->store, clock, run_options);
   RegisterAnalyticsRoutes(router, AnalyticsRouteDeps{model_runs, profiles, audit->get()});
   catalog::CatalogStore catalog(*node->store, clock);
   RegisterCatalogRoutes(router, catalog);
@@ -310,8 +312,10 @@ int RunServe(const ServeOptions& options) {
   RegisterJourneyRoutes(router, journeys, segments->get());
   auto weather = MakeWeatherProvider(options.weather, clock);
   if (!weather.ok()) return Fail(weather.status());
+  recserve::ServiceOptions recommend_options;
+  recommend_options.metrics = &metrics;
   recserve::RecommendService recommendations(*node->store, profiles, &catalog, weather->get(),
-                                             clock);
+                                             clock, recommend_options);
   if (Status status = recommendations.Start(); !status.ok()) return Fail(status);
   RegisterRecommendationRoutes(router, recommendations);
   content::TemplateStore templates(*node->store, clock);

@@ -1,6 +1,7 @@
 #include "recserve/recommender.h"
 
 #include <boost/json/array.hpp>
+#include <chrono>
 
 #include "core/logging.h"
 #include "core/time_format.h"
@@ -232,7 +233,15 @@ Result<RecommendAnswer> RecommendService::Answer(std::shared_ptr<const ModelSet>
     };
   }
   RecommendAnswer answer;
+  const auto started = std::chrono::steady_clock::now();
   answer.items = Rerank(input);
+  if (options_.metrics != nullptr) {
+    options_.metrics
+        ->GetHistogram("mercato_recommendation_seconds",
+                       "Time a recommendation model takes to rank one answer, by strategy",
+                       {{"strategy", strategy}}, DefaultLatencyBuckets())
+        .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
   answer.personalised = personalised;
   answer.strategy = strategy;
   answer.version = models->version();

@@ -33,6 +33,7 @@
 
 #include "catalog/catalog_store.h"
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "core/status.h"
 #include "profile/profile_store.h"
 #include "recserve/rerank.h"
@@ -69,6 +70,9 @@ struct RecommendAnswer {
 struct ServiceOptions {
   ConsentDefaults consent;
   LiveReadOptions live;
+  // When set: mercato_recommendation_seconds{strategy}, the time a model takes to rank an answer
+  // (scoring and re-ranking, without reading the customer's events).
+  MetricsRegistry* metrics = nullptr;
 };
 
 class RecommendService {

@@ -1,6 +1,7 @@
 // The predict run: purchase models (predict_clv.cc) and the churn model (predict_churn.cc).
 
 #include "core/time_format.h"
+#include "scoring/drift.h"
 #include "scoring/models.h"
 #include "scoring/predict_parts.h"
 
@@ -13,6 +14,14 @@ Result<ModelOutput> RunPredictModel(const CustomerTable& table, const RunRequest
   output.summary["as_of"] = FormatTimestamp(request.as_of_us);
   RETURN_IF_ERROR(FitPurchaseModels(histories, request, scores, output.summary));
   RETURN_IF_ERROR(FitChurnModel(histories, request, scores, output.summary));
+  // The score distributions, against which the next run's drift is measured (scoring/drift.h).
+  std::vector<double> churn, alive;
+  for (const auto& [id, score] : scores) {
+    if (score.churn_probability) churn.push_back(*score.churn_probability);
+    alive.push_back(score.p_alive);
+  }
+  output.summary["distribution"] = {{"churn_probability", HistogramJson(ScoreHistogram(churn))},
+                                    {"p_alive", HistogramJson(ScoreHistogram(alive))}};
   for (const auto& [id, score] : scores) {
     Predictions update;
     update.p_alive = score.p_alive;

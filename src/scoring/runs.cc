@@ -2,10 +2,13 @@
 
 #include <rocksdb/write_batch.h>
 
+#include <chrono>
+#include <optional>
 #include <utility>
 
 #include "core/logging.h"
 #include "profile/prediction_store.h"
+#include "scoring/drift.h"
 #include "scoring/models.h"
 
 namespace mercato::scoring {
@@ -105,9 +108,52 @@ Result<json::object> ModelRunner::Compute(const RunRequest& request, const std::
 
 Result<RunRecord> ModelRunner::Execute(RunRecord record, const RunRequest& request,
                                        const ProgressFn& progress) {
+  const auto started = std::chrono::steady_clock::now();
   Result<json::object> summary = Compute(request, record.id, progress);
   record.finished_us = clock_.NowMicros();
   const Status outcome = summary.status();
+  if (options_.metrics != nullptr) {
+    options_.metrics
+        ->GetHistogram("mercato_model_run_seconds", "How long model runs take, by kind",
+                       {{"kind", std::string(RunKindName(request.kind))}},
+                       {0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600})
+        .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+  if (outcome.ok() && request.kind == RunKind::kPredict) {
+    // Drift against the previous predict run (the new record is not stored as done yet).
+    Result<RunRecord> previous = runs_.LatestDone("predict");
+    if (previous.ok()) {
+      json::object drift{{"against", previous->id}};
+      for (const char* field : {"churn_probability", "p_alive"}) {
+        std::optional<double> psi;
+        const json::value* before = nullptr;
+        if (const json::object* old = previous->result.if_object()) {
+          if (const json::value* bins = old->if_contains("distribution")) {
+            if (bins->is_object()) before = bins->get_object().if_contains(field);
+          }
+        }
+        const json::value* after = summary->contains("distribution")
+                                       ? summary->at("distribution").as_object().if_contains(field)
+                                       : nullptr;
+        if (before != nullptr && after != nullptr) {
+          auto old_counts = HistogramFromJson(*before);
+          auto new_counts = HistogramFromJson(*after);
+          if (old_counts && new_counts) psi = PopulationStability(*old_counts, *new_counts);
+        }
+        drift[field] = psi ? json::value(*psi) : json::value(nullptr);
+        if (psi && options_.metrics != nullptr) {
+          options_.metrics
+              ->GetGauge("mercato_prediction_psi",
+                         "Population stability index of a score against the previous predict run",
+                         {{"field", field}})
+              .Set(*psi);
+        }
+      }
+      (*summary)["drift"] = std::move(drift);
+    } else if (previous.status().code() != StatusCode::kNotFound) {
+      LOG(WARNING) << "drift not measured: " << previous.status().ToString();
+    }
+  }
   if (outcome.ok()) {
     record.status = "done";
     record.result = std::move(summary).value();

@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "core/status.h"
 #include "privacy/consent.h"
 #include "scoring/customer_table.h"
@@ -41,6 +42,9 @@ struct RunnerOptions {
   // Test hook: called on the run's thread (RunService) or the caller's (ModelRunner) with the run
   // id before the customers are read, e.g. to hold a run open while a test submits another.
   std::function<void(const std::string& run_id)> on_execute;
+  // When set: mercato_model_run_seconds{kind} (how long runs take) and, after each predict run,
+  // mercato_prediction_psi{field} (drift against the previous predict run, scoring/drift.h).
+  MetricsRegistry* metrics = nullptr;
 };
 
 class ModelRunner {

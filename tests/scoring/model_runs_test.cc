@@ -182,3 +182,37 @@ TEST_F(ModelRunsTest, CohortsKeepCsvAndSvgWithTheRun) {
 
 }  // namespace
 }  // namespace mercato::testing
+
+namespace mercato::testing {
+namespace {
+
+TEST_F(ModelRunsTest, PredictRunsReportScoreDistributionsAndDriftAgainstThePreviousRun) {
+  scoring::RunRecord first = Run("predict", std::string(R"({"as_of": ")") + kAsOf + "\"}");
+  ASSERT_EQ(first.status, "done") << first.error;
+  const json::object& result = first.result.as_object();
+  EXPECT_FALSE(result.contains("drift"));  // nothing to compare with yet
+  const json::array& alive = result.at("distribution").at("p_alive").as_array();
+  ASSERT_EQ(alive.size(), 10u);
+  uint64_t total = 0;
+  for (const json::value& count : alive) total += count.to_number<uint64_t>();
+  EXPECT_EQ(total, result.at("customers").to_number<uint64_t>());
+
+  // The same data and date again: the same distribution, no drift.
+  scoring::RunRecord again = Run("predict", std::string(R"({"as_of": ")") + kAsOf + "\"}");
+  ASSERT_EQ(again.status, "done") << again.error;
+  const json::object& drift = again.result.at("drift").as_object();
+  EXPECT_EQ(drift.at("against").as_string(), first.id);
+  EXPECT_NEAR(drift.at("p_alive").as_double(), 0.0, 1e-12);
+  EXPECT_TRUE(drift.at("churn_probability").is_double());
+
+  // A year earlier the customer base looked different: the drift is measured against the run
+  // before, and is positive.
+  scoring::RunRecord earlier = Run("predict", R"({"as_of": "2024-12-31T00:00:00Z"})");
+  ASSERT_EQ(earlier.status, "done") << earlier.error;
+  const json::object& shifted = earlier.result.at("drift").as_object();
+  EXPECT_EQ(shifted.at("against").as_string(), again.id);
+  EXPECT_GT(shifted.at("p_alive").as_double(), 0.01);
+}
+
+}  // namespace
+}  // namespace mercato::testing
