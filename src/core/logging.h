@@ -47,7 +47,8 @@ void LogFields(LogLevel level, std::string_view msg,
                const std::vector<std::pair<std::string_view, std::string>>& fields,
                const std::vector<std::pair<std::string_view, double>>& numbers = {});
 
-// `text` as the inside of a JSON string (quotes, backslashes and control characters escaped).
+// `text` as the inside of a JSON string: quotes, backslashes and control characters escaped,
+// every byte that is not part of valid UTF-8 replaced by \ufffd.
 std::string JsonEscape(std::string_view text);
 
 class LogMessage {

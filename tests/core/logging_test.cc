@@ -86,6 +86,21 @@ TEST_F(LoggingTest, JsonLinesParseWhateverTheMessageHolds) {
   EXPECT_DOUBLE_EQ(second.at("ms").to_number<double>(), 1.25);
 }
 
+TEST_F(LoggingTest, JsonLinesStayJsonWhateverBytesTheyCarry) {
+  SetLogFormat(LogFormat::kJson);
+  // Valid two-, three- and four-byte sequences pass; a stray continuation byte, a truncated
+  // sequence, an overlong '/' and a UTF-16 surrogate become U+FFFD each.
+  LOG(INFO)
+      << "ok \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 bad \x80 \xE2\x82 \xC0\xAF \xED\xA0\x80 end";
+  const std::vector<std::string> lines = Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  const json::value parsed = json::parse(lines[0]);
+  EXPECT_EQ(parsed.at("msg").as_string(),
+            "ok \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 bad \uFFFD \uFFFD\uFFFD \uFFFD\uFFFD "
+            "\uFFFD\uFFFD\uFFFD end");
+  EXPECT_EQ(JsonEscape("a\"b\\c\n"), "a\\\"b\\\\c\\n");
+}
+
 TEST_F(LoggingTest, TextRecordsAreKeyValuePairs) {
   LogFields(LogLevel::kInfo, "request", {{"method", "GET"}}, {{"status", 404}});
   const std::vector<std::string> lines = Lines();
