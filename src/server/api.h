@@ -176,7 +176,8 @@ struct EmailFeedbackRouteDeps {
 void RegisterEmailFeedbackRoutes(Router& router, const EmailFeedbackRouteDeps& deps);
 
 // POST /v1/admin/backups (admin scope and class): a backup of the running node
-// (pipeline/backup.h) in <backup_dir>/backup-<UTC time>; 201 {"name", "path", "files", "bytes",
+// (pipeline/backup.h) in <backup_dir>/backup-<UTC time>, made on a thread of its own (never an
+// HTTP I/O thread) and answered when complete; 201 {"name", "path", "files", "bytes",
 // "createdAt"}. 409 (FailedPrecondition) when `backup_dir` is empty, and while another backup is
 // being made (AlreadyExists). Recorded in the audit log ("backup.create") when `audit` is set.
 struct BackupRouteDeps {

@@ -2,7 +2,9 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <functional>
 #include <mutex>
+#include <thread>
 
 #include "core/logging.h"
 #include "core/time_format.h"
@@ -25,46 +27,78 @@ std::string BackupName(int64_t now_us) {
   return name + "Z";
 }
 
+// One backup at a time, on its own thread: a backup flushes, links or copies and hashes the whole
+// store, which must not hold an HTTP I/O thread (and every connection it serves) for minutes. The
+// destructor (the router's, when the server has stopped) waits for a backup in progress.
+class BackupRunner {
+ public:
+  ~BackupRunner() {
+    std::thread worker;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      worker = std::move(worker_);
+    }
+    if (worker.joinable()) worker.join();
+  }
+  // False while a backup runs; otherwise runs `work` on the worker thread.
+  bool TryStart(std::function<void()> work) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (busy_) return false;
+    if (worker_.joinable()) worker_.join();  // the previous one has finished (busy_ is false)
+    busy_ = true;
+    worker_ = std::thread([this, work = std::move(work)] {
+      work();
+      std::lock_guard<std::mutex> done(mu_);
+      busy_ = false;
+    });
+    return true;
+  }
+
+ private:
+  std::mutex mu_;
+  bool busy_ = false;   // guarded by mu_
+  std::thread worker_;  // guarded by mu_
+};
+
 }  // namespace
 
 void RegisterBackupRoutes(Router& router, const BackupRouteDeps& deps) {
-  auto running = std::make_shared<std::mutex>();
+  auto runner = std::make_shared<BackupRunner>();
   router.Add(
       "POST", "/v1/admin/backups", "/v1/admin/backups", Access::kAdmin, AdmissionClass::kAdmin,
-      [deps, running](HttpRequest&& request, const Responder& respond) {
+      [deps, runner](HttpRequest&& request, const Responder& respond) {
         if (deps.backup_dir.empty()) {
           return respond(ErrorResponse(Status::FailedPrecondition(
               "backups are off: start the server with --backup-dir DIR")));
         }
-        std::unique_lock<std::mutex> lock(*running, std::try_to_lock);
-        if (!lock.owns_lock()) {
-          return respond(ErrorResponse(Status::AlreadyExists("a backup is being made")));
-        }
-        const int64_t now_us = deps.clock.NowMicros();
-        std::filesystem::path out = std::filesystem::path(deps.backup_dir) / BackupName(now_us);
-        for (int n = 2; std::filesystem::exists(out) && n < 100; ++n) {
-          out = std::filesystem::path(deps.backup_dir) /
-                (BackupName(now_us) + "-" + std::to_string(n));
-        }
-        auto summary = CreateBackup(deps.store, deps.data_dir, out.string(), now_us);
-        if (!summary.ok()) return respond(ErrorResponse(summary.status()));
-        const std::string name = out.filename().string();
-        if (deps.audit != nullptr) {
-          const std::string actor =
-              request.principal.key_id.empty() ? "anonymous" : "key:" + request.principal.key_id;
-          const json::object detail{{"name", name}, {"files", summary->files}};
-          if (Status recorded = deps.audit->Record(
-                  AuditEntry{actor, "backup.create", "", json::serialize(detail)});
-              !recorded.ok()) {
-            LOG(ERROR) << "audit record failed: " << recorded.ToString();
+        const std::string actor =
+            request.principal.key_id.empty() ? "anonymous" : "key:" + request.principal.key_id;
+        const bool started = runner->TryStart([deps, actor, respond] {
+          const int64_t now_us = deps.clock.NowMicros();
+          std::filesystem::path out = std::filesystem::path(deps.backup_dir) / BackupName(now_us);
+          for (int n = 2; std::filesystem::exists(out) && n < 100; ++n) {
+            out = std::filesystem::path(deps.backup_dir) /
+                  (BackupName(now_us) + "-" + std::to_string(n));
           }
-        }
-        json::object body{{"name", name},
-                          {"path", summary->path},
-                          {"files", summary->files},
-                          {"bytes", summary->bytes},
-                          {"createdAt", summary->created_at}};
-        respond(JsonResponse(201, json::serialize(body)));
+          auto summary = CreateBackup(deps.store, deps.data_dir, out.string(), now_us);
+          if (!summary.ok()) return respond(ErrorResponse(summary.status()));
+          const std::string name = out.filename().string();
+          if (deps.audit != nullptr) {
+            const json::object detail{{"name", name}, {"files", summary->files}};
+            if (Status recorded = deps.audit->Record(
+                    AuditEntry{actor, "backup.create", "", json::serialize(detail)});
+                !recorded.ok()) {
+              LOG(ERROR) << "audit record failed: " << recorded.ToString();
+            }
+          }
+          json::object body{{"name", name},
+                            {"path", summary->path},
+                            {"files", summary->files},
+                            {"bytes", summary->bytes},
+                            {"createdAt", summary->created_at}};
+          respond(JsonResponse(201, json::serialize(body)));
+        });
+        if (!started) respond(ErrorResponse(Status::AlreadyExists("a backup is being made")));
       });
 }
 
