@@ -30,9 +30,9 @@ TEST(BackupApiTest, ABackupOfTheRunningServerVerifies) {
   TestServer server(options);
   ASSERT_TRUE(server.start_status().ok());
   HttpClient http(server.port());
-  ASSERT_EQ(http.Post("/v1/track", R"({"userId":"b1","event":"Signed Up"})", BasicAuth(kWriteKey))
-                .status,
-            200);
+  ASSERT_EQ(
+      http.Post("/v1/track", R"({"userId":"b1","event":"Signed Up"})", BasicAuth(kWriteKey)).status,
+      200);
   ASSERT_TRUE(server.WaitForProfiles());
   for (int round = 0; round < 2; ++round) {
     auto made = http.Post("/v1/admin/backups", "", BasicAuth(kAdminKey));
