@@ -8,6 +8,8 @@ PACKAGES=(
   g++ cmake ninja-build make pkg-config ccache clang-format clang-tidy
   # libraries (docs/architecture.md, "Modules and layers")
   libboost1.81-dev libboost-json1.81-dev librocksdb-dev zlib1g-dev libssl-dev libcli11-dev
+  # cluster mode on Kafka (src/stream/); its mock cluster hosts the tests' Kafka
+  librdkafka-dev
   # the SMTP channel (src/channel/smtp_sender.cc)
   libcurl4-openssl-dev
   # IANA time zones of customers (src/core/time_zone.cc reads /usr/share/zoneinfo)

@@ -13,6 +13,7 @@ LAYERS = {
     "event": 1, "storage": 1,
     "weather": 1,  # weather context for recommendations (external HTTP provider, cache)
     "privacy": 2,  # below everything that holds personal data, so all of it can use the vault
+    "stream": 2,  # cluster mode: the Kafka producer and consumer behind the event log
     "generator": 3, "importer": 3, "profile": 3,
     "catalog": 3,  # the product catalog: items from the API, CSV imports and events
     "analytics": 4, "recommend": 4,

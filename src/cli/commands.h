@@ -17,6 +17,15 @@ struct PrivacyFlags {
   std::string retention;        // retention rules, e.g. "page=30d,*=730d"; empty: keep forever
 };
 
+// Cluster mode (cli/cluster.h).
+struct KafkaFlags {
+  std::string brokers;  // empty: single-node mode
+  std::string topic = "mercato.events";
+  std::string group = "mercato";
+  std::vector<std::string> properties;  // "name=value" librdkafka properties
+  bool enabled() const { return !brokers.empty(); }
+};
+
 struct ServeOptions {
   std::string data_dir = "mercato-data";
   std::string listen = "127.0.0.1";
@@ -67,6 +76,7 @@ struct ServeOptions {
   std::string endpoint_secret_file;
   std::string push_token_file;
   PrivacyFlags privacy;
+  KafkaFlags kafka;
 };
 int RunServe(const ServeOptions& options);
 

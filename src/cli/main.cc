@@ -66,6 +66,18 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}));
   serve_cmd->add_flag("--access-log", serve.access_log,
                       "Log one record per request: request id, method, route, status, time, bytes");
+  serve_cmd->add_option("--kafka-brokers", serve.kafka.brokers,
+                        "Cluster mode: Kafka bootstrap servers (host:port,...); events go to the "
+                        "topic and this node processes the partitions its group assigns it");
+  serve_cmd->add_option("--kafka-topic", serve.kafka.topic, "Cluster mode: the events topic")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--kafka-group", serve.kafka.group,
+                   "Cluster mode: the consumer group all nodes of one cluster join")
+      ->capture_default_str();
+  serve_cmd->add_option("--kafka-property", serve.kafka.properties,
+                        "Cluster mode: a librdkafka property name=value (repeatable; e.g. "
+                        "security.protocol=ssl)");
   serve_cmd->add_option("--backup-dir", serve.backup_dir,
                         "Directory for backups made with POST /v1/admin/backups (outside the data "
                         "directory)");

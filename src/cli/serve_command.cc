@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "catalog/catalog_store.h"
+#include "cli/cluster.h"
 #include "cli/commands.h"
 #include "cli/node.h"
 #include "content/template_store.h"
@@ -245,8 +246,19 @@ int RunServe(const ServeOptions& options) {
   log_options.partitions = options.partitions;
   log_options.sync = *sync;
   log_options.dedupe_window_us = options.dedupe_window_hours * 3600 * kMicrosPerSecond;
+  std::unique_ptr<ClusterMember> cluster;
+  if (options.kafka.enabled()) {
+    auto member = ClusterMember::Prepare(options.kafka, options.partitions, log_options);
+    if (!member.ok()) return Fail(member.status());
+    cluster = std::move(member).value();
+  }
   auto node = OpenNode(options.data_dir, log_options, options.privacy, clock, &metrics);
   if (!node.ok()) return Fail(node.status());
+  if (cluster) {
+    if (Status status = cluster->Attach(*node->log, *node->filter, clock, &metrics); !status.ok()) {
+      return Fail(status);
+    }
+  }
 
   auto gateway_options = BuildGatewayOptions(options);
   if (!gateway_options.ok()) return Fail(gateway_options.status());
@@ -393,7 +405,9 @@ int RunServe(const ServeOptions& options) {
   JourneyErasureParticipant journey_erasure(**journey_engine, delivery);
   erasure.AddParticipant(&journey_erasure);
   std::atomic<bool> ready{false};
-  RegisterOpsRoutes(router, metrics, [&ready] { return ready.load(); });
+  // In cluster mode a node is not ready while it mirrors partitions it was just assigned.
+  RegisterOpsRoutes(router, metrics,
+                    [&ready, &cluster] { return ready.load() && (!cluster || cluster->Ready()); });
   // The ingest rate and how unusual it is (core/rate_anomaly.h), fed once a second.
   RateAnomaly ingest_anomaly;
   metrics.AddGaugeCallback("mercato_ingest_events_per_second",
@@ -465,6 +479,7 @@ int RunServe(const ServeOptions& options) {
     node->log->Stop();
     return Fail(status);
   }
+  if (cluster) cluster->Start();
   ready.store(true);
   anomaly_ticker.Start();
   std::printf("mercato listening on %s://%s:%u (data in %s, sync=%s)\n",
@@ -480,6 +495,8 @@ int RunServe(const ServeOptions& options) {
   // Stop in reverse: no new connections, then write and answer what the log has queued (the
   // answers still reach their clients), then let connections drain, then consumers.
   server.StopAccepting();
+  // Leave the group first, so that the partitions move while this node drains.
+  if (cluster) cluster->Stop(std::chrono::milliseconds(2000));
   node->log->Stop();
   server.Stop(/*drain_ms=*/2000);
   model_runs.Stop();       // waits for a run in progress

@@ -11,6 +11,12 @@ namespace mercato {
 namespace {
 
 constexpr std::string_view kPartitionsKey = "log/partitions";
+// Absent in logs created before cluster mode existed: those are kHash64.
+constexpr std::string_view kPartitionerKey = "log/partitioner";
+
+std::string_view PartitionerName(LogPartitioner partitioner) {
+  return partitioner == LogPartitioner::kKafka ? "kafka" : "hash64";
+}
 
 // meta: "log/end/" | partition (u32 BE) -> the partition's next offset (u64 BE).
 std::string EndOffsetKey(uint32_t partition) {
@@ -72,6 +78,34 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(Store& store, const EventLogOpt
     RETURN_IF_ERROR(store.Write(batch, true));
   } else {
     return stored.status();
+  }
+  auto partitioner = store.Get(Cf::kMeta, kPartitionerKey);
+  if (partitioner.ok() || partitioner.status().code() == StatusCode::kNotFound) {
+    const std::string existing =
+        partitioner.ok() ? *partitioner : std::string(PartitionerName(LogPartitioner::kHash64));
+    if (!partitioner.ok() && options.partitioner != LogPartitioner::kHash64) {
+      // A new log, or an old local one: only a log with no records may become a mirror.
+      auto any = store.NewIterator(Cf::kLog);
+      any->SeekToFirst();
+      RETURN_IF_ERROR(FromRocks(any->status(), "checking the log"));
+      if (any->Valid()) {
+        return Status::InvalidArgument(
+            "this data directory holds a local event log; cluster mode needs a new one");
+      }
+      rocksdb::WriteBatch batch;
+      batch.Put(store.cf(Cf::kMeta), std::string(kPartitionerKey),
+                std::string(PartitionerName(options.partitioner)));
+      RETURN_IF_ERROR(store.Write(batch, true));
+    } else if (existing != PartitionerName(options.partitioner)) {
+      return Status::InvalidArgument(
+          "this data directory's event log was created " +
+          std::string(existing == "kafka" ? "in cluster mode (--kafka-brokers)"
+                                          : "without cluster mode") +
+          "; it cannot be reopened " +
+          (options.partitioner == LogPartitioner::kKafka ? "in cluster mode" : "without it"));
+    }
+  } else {
+    return partitioner.status();
   }
 
   auto log = std::unique_ptr<EventLog>(new EventLog(store, options, clock));
@@ -145,6 +179,9 @@ void EventLog::Stop() {
 }
 
 uint32_t EventLog::PartitionFor(std::string_view routing_key) const {
+  if (options_.partitioner == LogPartitioner::kKafka) {
+    return KafkaPartition(routing_key, options_.partitions);
+  }
   return static_cast<uint32_t>(Hash64(routing_key) % options_.partitions);
 }
 
@@ -156,6 +193,24 @@ void EventLog::SetAppendListener(std::function<void()> listener) {
 void EventLog::AppendAsync(std::vector<AppendItem> items, Callback callback) {
   if (items.empty()) {
     callback(Status::Ok(), {});
+    return;
+  }
+  const bool positioned = items.front().position.has_value();
+  for (const AppendItem& item : items) {
+    if (item.position.has_value() != positioned) {
+      callback(Status::InvalidArgument("an append mixes positioned and unpositioned records"), {});
+      return;
+    }
+    if (positioned && item.position->partition >= options_.partitions) {
+      callback(Status::InvalidArgument("record position names partition " +
+                                       std::to_string(item.position->partition) + " of " +
+                                       std::to_string(options_.partitions)),
+               {});
+      return;
+    }
+  }
+  if (!positioned && upstream_ != nullptr) {
+    upstream_->Produce(std::move(items), std::move(callback));
     return;
   }
   {
@@ -246,6 +301,16 @@ void EventLog::WriteGroup(std::vector<Request>& group) {
   size_t appended = 0;
   for (size_t request_index = 0; request_index < group.size() && status.ok(); ++request_index) {
     for (const AppendItem& item : group[request_index].items) {
+      if (item.position && item.position->offset < offsets[item.position->partition]) {
+        // Already mirrored: a redelivery after a restart or a rebalance. Not looked up for dedupe.
+        if (!item.message_id.empty()) ++key_index;
+        ++results[request_index].duplicates;
+        continue;
+      }
+      if (item.position) {
+        // From here on the offset is consumed, stored or not (a duplicate leaves a gap).
+        offsets[item.position->partition] = item.position->offset + 1;
+      }
       if (!item.message_id.empty()) {
         const rocksdb::Status& found = statuses[key_index];
         const rocksdb::PinnableSlice& value = values[key_index];
@@ -262,8 +327,9 @@ void EventLog::WriteGroup(std::vector<Request>& group) {
           continue;
         }
       }
-      uint32_t partition = PartitionFor(item.routing_key);
-      uint64_t offset = offsets[partition]++;
+      const uint32_t partition =
+          item.position ? item.position->partition : PartitionFor(item.routing_key);
+      const uint64_t offset = item.position ? item.position->offset : offsets[partition]++;
       batch.Put(store_.cf(Cf::kLog), LogKey(partition, offset), item.payload);
       if (!item.message_id.empty()) {
         std::string value;
@@ -277,7 +343,11 @@ void EventLog::WriteGroup(std::vector<Request>& group) {
       ++appended;
     }
   }
-  if (status.ok() && batch.Count() > 0) {
+  bool moved = false;
+  for (uint32_t partition = 0; partition < options_.partitions; ++partition) {
+    moved = moved || offsets[partition] != next_offsets_[partition];
+  }
+  if (status.ok() && moved) {
     for (uint32_t partition = 0; partition < options_.partitions; ++partition) {
       if (offsets[partition] == next_offsets_[partition]) continue;
       std::string value;

@@ -12,8 +12,13 @@
 // Keys: log = partition(u32 BE) | offset(u64 BE); dedupe = messageId -> received_at | partition |
 // offset (docs/formats/keys.md). Offsets in a partition are dense from 0.
 //
+// Cluster mode (docs/adr/0016-kafka-cluster-mode.md): the log is a mirror of a Kafka topic. Appends
+// without a position go to the upstream (the Kafka producer) and come back through the consumer as
+// positioned appends, which place each record at its Kafka partition and offset. A positioned
+// record below the partition's end is a redelivery and is skipped; one above it leaves a gap.
+//
 // Thread safety: AppendAsync/Append/Read/EndOffset are safe from any thread. Callbacks run on the
-// writer thread and must not block.
+// writer thread (or the upstream's delivery thread) and must not block.
 
 #include <condition_variable>
 #include <cstdint>
@@ -21,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,11 +46,26 @@ Result<SyncMode> ParseSyncMode(std::string_view text);
 // deleted (erasure, retention); readers skip the gaps and offsets are never reused.
 std::string LogRecordKey(uint32_t partition, uint64_t offset);
 
+// How routing keys map to partitions. Fixed at creation, like the partition count.
+enum class LogPartitioner : uint8_t {
+  kHash64,  // Hash64(key) % partitions: the local log
+  kKafka,   // KafkaPartition(key, partitions): a mirror of a Kafka topic, so that any Kafka
+            // client producing with the customer as key picks the partition mercato expects
+};
+
+struct LogPosition {
+  uint32_t partition = 0;
+  uint64_t offset = 0;
+};
+
 struct AppendItem {
-  std::string routing_key;  // chooses the partition (Hash64 % partitions)
+  std::string routing_key;  // chooses the partition (see LogPartitioner)
   std::string message_id;   // dedupe key; empty disables dedupe for this item
   int64_t received_at_us = 0;
   std::string payload;
+  // Set by the mirror of a Kafka topic only: the record's place, which the routing key does not
+  // choose. A request's items are either all positioned or none.
+  std::optional<LogPosition> position;
 };
 
 struct AppendResult {
@@ -62,6 +83,7 @@ struct EventLogOptions {
   // Fixed at creation; a different value on reopen is an error. 0 means "as stored, or
   // kDefaultPartitions for a new log".
   uint32_t partitions = 0;
+  LogPartitioner partitioner = LogPartitioner::kHash64;  // fixed at creation too
   SyncMode sync = SyncMode::kBatch;
   int64_t dedupe_window_us = 24 * 3600 * kMicrosPerSecond;
   // Beyond either bound AppendAsync answers ResourceExhausted (a request is always admitted into
@@ -70,9 +92,20 @@ struct EventLogOptions {
   size_t max_queued_bytes = 256 << 20;
 };
 
+using AppendCallback = std::function<void(Status, AppendResult)>;
+
+// Where unpositioned appends go in cluster mode (stream::KafkaSink). Produce answers `callback`
+// once: Ok after every item is durable upstream (its duplicates are found later, by the mirror, so
+// `duplicates` is 0), or the first error. Must not block for long: it runs on request threads.
+class LogUpstream {
+ public:
+  virtual ~LogUpstream() = default;
+  virtual void Produce(std::vector<AppendItem> items, AppendCallback callback) = 0;
+};
+
 class EventLog {
  public:
-  using Callback = std::function<void(Status, AppendResult)>;
+  using Callback = AppendCallback;
 
   // Recovers partition end offsets from the store. `metrics` may be null.
   static Result<std::unique_ptr<EventLog>> Open(Store& store, const EventLogOptions& options,
@@ -95,6 +128,11 @@ class EventLog {
   uint64_t TotalRecords() const;
   uint32_t partitions() const { return options_.partitions; }
   uint32_t PartitionFor(std::string_view routing_key) const;
+  LogPartitioner partitioner() const { return options_.partitioner; }
+
+  // Cluster mode: from now on unpositioned appends go to `upstream` (not owned; outlives the log).
+  // Call before Start.
+  void SetUpstream(LogUpstream* upstream) { upstream_ = upstream; }
 
   // Called on the writer thread after each successful append (consumers use it to wake up).
   void SetAppendListener(std::function<void()> listener);
@@ -113,6 +151,7 @@ class EventLog {
   Store& store_;
   const EventLogOptions options_;
   const Clock& clock_;
+  LogUpstream* upstream_ = nullptr;
   Counter* appended_counter_ = nullptr;
   Counter* duplicate_counter_ = nullptr;
   Histogram* group_size_ = nullptr;

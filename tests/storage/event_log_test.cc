@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "core/hash.h"
 #include "support/test_support.h"
 
 namespace mercato {
@@ -16,7 +17,8 @@ AppendItem Item(const std::string& key, const std::string& message_id, int64_t a
 
 class EventLogTest : public ::testing::Test {
  protected:
-  void Open(uint32_t partitions = 4, SyncMode sync = SyncMode::kBatch) {
+  void Open(uint32_t partitions = 4, SyncMode sync = SyncMode::kBatch,
+            LogPartitioner partitioner = LogPartitioner::kHash64) {
     log_.reset();
     store_.reset();
     StoreOptions store_options;
@@ -28,6 +30,7 @@ class EventLogTest : public ::testing::Test {
     EventLogOptions options;
     options.partitions = partitions;
     options.sync = sync;
+    options.partitioner = partitioner;
     auto log = EventLog::Open(*store_, options, clock_, &metrics_);
     ASSERT_TRUE(log.ok()) << log.status().ToString();
     log_ = std::move(log).value();
@@ -173,6 +176,94 @@ TEST(SyncModeTest, ParsesTheThreeModesOnly) {
   EXPECT_EQ(*ParseSyncMode("always"), SyncMode::kAlways);
   EXPECT_EQ(*ParseSyncMode("none"), SyncMode::kNone);
   EXPECT_EQ(ParseSyncMode("sometimes").status().code(), StatusCode::kInvalidArgument);
+}
+
+AppendItem At(uint32_t partition, uint64_t offset, const std::string& message_id) {
+  AppendItem item = Item("key-" + message_id, message_id);
+  item.position = LogPosition{partition, offset};
+  return item;
+}
+
+TEST_F(EventLogTest, AMirrorPlacesRecordsAtTheirPositionsAndSkipsRedeliveries) {
+  Open(4, SyncMode::kBatch, LogPartitioner::kKafka);
+  auto first = log_->Append({At(1, 0, "a"), At(1, 1, "b"), At(2, 5, "c")});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->appended, 3u);
+  EXPECT_EQ(log_->EndOffset(1), 2u);
+  EXPECT_EQ(log_->EndOffset(2), 6u);  // offsets 0..4 of partition 2 are a gap
+  // A redelivery of offsets already mirrored is skipped, whatever its messageId.
+  auto again = log_->Append({At(1, 1, "b-again"), At(1, 2, "d")});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->appended, 1u);
+  EXPECT_EQ(again->duplicates, 1u);
+  // A repeated messageId at a new offset is dropped, but its offset is consumed.
+  auto repeat = log_->Append({At(1, 3, "a")});
+  ASSERT_TRUE(repeat.ok());
+  EXPECT_EQ(repeat->duplicates, 1u);
+  EXPECT_EQ(log_->EndOffset(1), 4u);
+  auto records = log_->Read(1, 0, 100);
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 3u);
+  EXPECT_EQ((*records)[2].offset, 2u);
+  EXPECT_EQ((*records)[2].payload, "{\"m\":\"d\"}");
+  // The end offsets, gaps included, survive a reopen.
+  Open(4, SyncMode::kBatch, LogPartitioner::kKafka);
+  EXPECT_EQ(log_->EndOffset(1), 4u);
+  EXPECT_EQ(log_->EndOffset(2), 6u);
+}
+
+TEST_F(EventLogTest, BadPositionedAppendsAreRefusedWhole) {
+  Open(4, SyncMode::kBatch, LogPartitioner::kKafka);
+  auto outside = log_->Append({At(0, 0, "a"), At(4, 0, "b")});
+  EXPECT_EQ(outside.status().code(), StatusCode::kInvalidArgument);
+  auto mixed = log_->Append({At(0, 0, "a"), Item("k", "c")});
+  EXPECT_EQ(mixed.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(log_->TotalRecords(), 0u);
+}
+
+TEST_F(EventLogTest, ThePartitionerIsFixedAtCreation) {
+  Open(4, SyncMode::kBatch, LogPartitioner::kHash64);
+  ASSERT_TRUE(log_->Append({Item("k", "m1")}).ok());
+  log_.reset();
+  store_.reset();
+  StoreOptions store_options;
+  store_options.path = dir_.str();
+  store_options.clock = &clock_;
+  auto store = Store::Open(store_options);
+  ASSERT_TRUE(store.ok());
+  EventLogOptions options;
+  options.partitioner = LogPartitioner::kKafka;
+  auto mirror = EventLog::Open(**store, options, clock_, nullptr);
+  EXPECT_EQ(mirror.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(mirror.status().message().find("local event log"), std::string::npos);
+}
+
+TEST_F(EventLogTest, AMirrorRoutesKeysAsKafkasDefaultPartitioner) {
+  Open(6, SyncMode::kBatch, LogPartitioner::kKafka);
+  for (const char* key : {"user-1", "anonymous-77", "", "x"}) {
+    EXPECT_EQ(log_->PartitionFor(key), KafkaPartition(key, 6)) << key;
+  }
+}
+
+class RecordingUpstream : public LogUpstream {
+ public:
+  void Produce(std::vector<AppendItem> items, AppendCallback callback) override {
+    for (AppendItem& item : items) produced.push_back(std::move(item));
+    callback(Status::Ok(), AppendResult{produced.size(), 0});
+  }
+  std::vector<AppendItem> produced;
+};
+
+TEST_F(EventLogTest, WithAnUpstreamOnlyPositionedAppendsAreWrittenLocally) {
+  Open(4, SyncMode::kBatch, LogPartitioner::kKafka);
+  RecordingUpstream upstream;
+  log_->SetUpstream(&upstream);
+  ASSERT_TRUE(log_->Append({Item("k", "m1"), Item("k", "m2")}).ok());
+  EXPECT_EQ(upstream.produced.size(), 2u);
+  EXPECT_EQ(log_->TotalRecords(), 0u);
+  ASSERT_TRUE(log_->Append({At(0, 0, "m1")}).ok());
+  EXPECT_EQ(upstream.produced.size(), 2u);
+  EXPECT_EQ(log_->TotalRecords(), 1u);
 }
 
 }  // namespace

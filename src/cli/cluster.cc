@@ -1,0 +1,98 @@
+#include "cli/cluster.h"
+
+#include <unistd.h>
+
+#include <boost/json/parse.hpp>
+
+#include "core/logging.h"
+#include "event/parser.h"
+
+namespace mercato::cli {
+namespace {
+
+constexpr auto kMetadataTimeout = std::chrono::seconds(15);
+
+std::string ClientId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) return "mercato";
+  return std::string("mercato-") + host + "-" + std::to_string(getpid());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ClusterMember>> ClusterMember::Prepare(const KafkaFlags& flags,
+                                                              uint32_t partitions,
+                                                              EventLogOptions& log_options) {
+  auto member = std::make_unique<ClusterMember>();
+  member->kafka_.brokers = flags.brokers;
+  member->kafka_.topic = flags.topic;
+  member->kafka_.group = flags.group;
+  member->kafka_.client_id = ClientId();
+  if (flags.topic.empty()) return Status::InvalidArgument("--kafka-topic must not be empty");
+  if (flags.group.empty()) return Status::InvalidArgument("--kafka-group must not be empty");
+  for (const std::string& text : flags.properties) {
+    ASSIGN_OR_RETURN(auto property, stream::ParseKafkaProperty(text));
+    member->kafka_.properties.push_back(std::move(property));
+  }
+  ASSIGN_OR_RETURN(
+      member->partitions_,
+      stream::EnsureTopic(member->kafka_, partitions == 0 ? kDefaultPartitions : partitions,
+                          kMetadataTimeout));
+  if (partitions != 0 && partitions != member->partitions_) {
+    return Status::InvalidArgument("--partitions " + std::to_string(partitions) + " but topic " +
+                                   flags.topic + " has " + std::to_string(member->partitions_) +
+                                   "; in cluster mode the topic decides (omit --partitions)");
+  }
+  log_options.partitions = member->partitions_;
+  log_options.partitioner = LogPartitioner::kKafka;
+  return member;
+}
+
+Status ClusterMember::Attach(EventLog& log, const PrivacyFilter& filter, const Clock& clock,
+                             MetricsRegistry* metrics) {
+  stream::KafkaSinkOptions sink_options;
+  sink_options.kafka = kafka_;
+  sink_options.partitions = partitions_;
+  ASSIGN_OR_RETURN(sink_, stream::KafkaSink::Create(sink_options, metrics));
+
+  stream::KafkaSourceOptions source_options;
+  source_options.kafka = kafka_;
+  // Events other Kafka clients produce: validated and filtered like the HTTP API's, with a
+  // messageId from their place in the topic when they bring none, so that every node that ever
+  // mirrors the record derives the same event.
+  source_options.external = [transform = filter.AsTransform(), &clock, topic = kafka_.topic](
+                                std::string_view, std::string_view value, int64_t ts_ms,
+                                LogPosition position) -> Result<AppendItem> {
+    boost::system::error_code ec;
+    boost::json::value parsed = boost::json::parse(value, ec);
+    if (ec || !parsed.is_object()) {
+      return Status::InvalidArgument("the record is not a JSON object");
+    }
+    boost::json::object& object = parsed.as_object();
+    if (!object.contains("messageId")) {
+      object["messageId"] = "kafka-" + topic + "-" + std::to_string(position.partition) + "-" +
+                            std::to_string(position.offset);
+    }
+    const PayloadTransform stamp = [&transform](const Event& event, boost::json::object& payload) {
+      payload["source"] = "kafka";
+      return transform ? transform(event, payload) : Status::Ok();
+    };
+    const int64_t received_at = ts_ms >= 0 ? ts_ms * 1000 : clock.NowMicros();
+    ASSIGN_OR_RETURN(Event event, NormalizeEvent(std::move(object), std::nullopt, received_at,
+                                                 IngestLimits{}, {}, stamp));
+    return AppendItem{std::string(event.RoutingKey()), std::move(event.message_id),
+                      event.received_at_us, std::move(event.payload)};
+  };
+  ASSIGN_OR_RETURN(source_, stream::KafkaSource::Create(log, std::move(source_options), metrics));
+  log.SetUpstream(sink_.get());
+  LOG(INFO) << "cluster mode: topic " << kafka_.topic << " (" << partitions_
+            << " partitions), group " << kafka_.group << ", brokers " << kafka_.brokers;
+  return Status::Ok();
+}
+
+void ClusterMember::Stop(std::chrono::milliseconds flush) {
+  if (source_) source_->Stop();
+  if (sink_) sink_->Flush(flush);
+}
+
+}  // namespace mercato::cli

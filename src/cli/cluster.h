@@ -1,0 +1,45 @@
+#pragma once
+// Cluster mode of `mercato serve` (docs/operations.md, "Cluster mode"; ADR 0016): the node's event
+// log becomes a mirror of a Kafka topic. Its appends are produced to the topic (stream::KafkaSink)
+// and the partitions the consumer group assigns it are mirrored back (stream::KafkaSource), where
+// the same consumers as on a single node process them.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "privacy/privacy_filter.h"
+#include "storage/event_log.h"
+#include "stream/kafka_sink.h"
+#include "stream/kafka_source.h"
+
+namespace mercato::cli {
+
+class ClusterMember {
+ public:
+  // Reads the topic's partition count (creating the topic with `partitions`, or 8, when it is
+  // missing) and sets the log options of a mirror to match.
+  static Result<std::unique_ptr<ClusterMember>> Prepare(const KafkaFlags& flags,
+                                                        uint32_t partitions,
+                                                        EventLogOptions& log_options);
+
+  // Connects the producer to `log` and creates the consumer. Records of other producers go through
+  // `filter`, like events of the HTTP API.
+  Status Attach(EventLog& log, const PrivacyFilter& filter, const Clock& clock,
+                MetricsRegistry* metrics);
+  void Start() { source_->Start(); }
+  // Leaves the consumer group, then waits up to `flush` for records still on their way to Kafka.
+  void Stop(std::chrono::milliseconds flush);
+  bool Ready() const { return source_ != nullptr && source_->Ready(); }
+
+ private:
+  stream::KafkaOptions kafka_;
+  uint32_t partitions_ = 0;
+  std::unique_ptr<stream::KafkaSink> sink_;
+  std::unique_ptr<stream::KafkaSource> source_;
+};
+
+}  // namespace mercato::cli

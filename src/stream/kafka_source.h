@@ -1,0 +1,86 @@
+#pragma once
+// KafkaSource: a node's member of the cluster's consumer group. It mirrors the partitions Kafka
+// assigns it into the local event log at their Kafka offsets (storage/event_log.h), where the same
+// consumers as on a single node (profiles, segments, journeys) process them.
+//
+// Position: the mirror's end offset of a partition is where consumption resumes when the node
+// gains it, so a redelivered record is skipped and a partition the node owned before continues
+// where it stopped. Consumed offsets are committed to the group after the local append is durable;
+// the committed offsets serve monitoring (consumer lag in Kafka's own tools), not recovery.
+//
+// Records mercato produced carry its headers and are mirrored as they are. Any other record is one
+// Segment event as JSON, handed to `external` (validation and privacy policy, like the HTTP API);
+// a record it rejects is counted and skipped, never retried forever. So is a record in another
+// partition than its customer's (a producer that keyed it by something else): mirroring it would
+// split that customer's history between two owners.
+//
+// Readiness: false from an assignment until every assigned partition has reached its end once.
+//
+// Thread safety: Start/Stop from one thread; the accessors from any thread.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/metrics.h"
+#include "storage/event_log.h"
+#include "stream/kafka_client.h"
+
+namespace mercato::stream {
+
+// A record another producer wrote: key, value, Kafka's timestamp (ms since the epoch, or -1) and
+// its place (stable across nodes: a messageId derived from it is the same wherever it is mirrored).
+using ExternalRecordFn = std::function<Result<AppendItem>(
+    std::string_view key, std::string_view value, int64_t ts_ms, LogPosition position)>;
+
+struct KafkaSourceOptions {
+  KafkaOptions kafka;
+  size_t max_batch = 2'000;   // records per local append
+  ExternalRecordFn external;  // empty: records without mercato's headers are rejected
+};
+
+class KafkaSource {
+ public:
+  // `log` must be a mirror (LogPartitioner::kKafka) with the topic's partition count.
+  static Result<std::unique_ptr<KafkaSource>> Create(EventLog& log, KafkaSourceOptions options,
+                                                     MetricsRegistry* metrics);
+  ~KafkaSource();  // Stop()
+
+  void Start();
+  // Leaves the group (its partitions move to the other members at once) and joins the thread.
+  void Stop();
+
+  std::vector<uint32_t> Assigned() const;
+  bool Ready() const { return ready_.load(std::memory_order_acquire); }
+  uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
+  // Records in the partition's Kafka log not yet mirrored here (0 when not assigned).
+  int64_t Lag(uint32_t partition) const;
+
+ private:
+  KafkaSource(EventLog& log, KafkaSourceOptions options)
+      : log_(log), options_(std::move(options)) {}
+  void Loop();
+  void OnRebalance(int err, void* partitions);     // rd_kafka_topic_partition_list_t*
+  Result<AppendItem> ToItem(const void* message);  // const rd_kafka_message_t*
+  void AppendWithRetry(const std::vector<AppendItem>& items);
+
+  EventLog& log_;
+  const KafkaSourceOptions options_;
+  KafkaHandle handle_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> ready_{false};
+  std::atomic<uint64_t> rejected_{0};
+  Counter* mirrored_ = nullptr;
+  Counter* rejected_counter_ = nullptr;
+  Counter* rebalances_ = nullptr;
+
+  mutable std::mutex mu_;
+  std::vector<bool> assigned_;     // guarded by mu_; by partition
+  std::vector<bool> reached_end_;  // guarded by mu_; since the last assignment
+};
+
+}  // namespace mercato::stream
