@@ -34,6 +34,7 @@ class ClusterMember {
   // Leaves the consumer group, then waits up to `flush` for records still on their way to Kafka.
   void Stop(std::chrono::milliseconds flush);
   bool Ready() const { return source_ != nullptr && source_->Ready(); }
+  const stream::KafkaSource* source() const { return source_.get(); }
 
  private:
   stream::KafkaOptions kafka_;

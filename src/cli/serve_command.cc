@@ -405,6 +405,7 @@ int RunServe(const ServeOptions& options) {
   JourneyErasureParticipant journey_erasure(**journey_engine, delivery);
   erasure.AddParticipant(&journey_erasure);
   std::atomic<bool> ready{false};
+  RegisterClusterRoutes(router, cluster ? cluster->source() : nullptr);
   // In cluster mode a node is not ready while it mirrors partitions it was just assigned.
   RegisterOpsRoutes(router, metrics,
                     [&ready, &cluster] { return ready.load() && (!cluster || cluster->Ready()); });

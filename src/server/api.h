@@ -39,6 +39,10 @@ class JourneyStore;
 class JourneyEngine;
 }  // namespace journey
 
+namespace stream {
+class KafkaSource;
+}  // namespace stream
+
 namespace content {
 class TemplateStore;
 }
@@ -191,6 +195,10 @@ void RegisterBackupRoutes(Router& router, const BackupRouteDeps& deps);
 
 // GET /healthz (process up), /readyz (`ready` returns true), /metrics (Prometheus text), / (index
 // of the router's routes). Public, ops class.
+// GET /v1/admin/cluster: this node's part of the cluster (topic, group, assigned partitions, their
+// lag). `source` null: a single node, {"mode":"single"}.
+void RegisterClusterRoutes(Router& router, const stream::KafkaSource* source);
+
 void RegisterOpsRoutes(Router& router, MetricsRegistry& metrics, std::function<bool()> ready);
 
 }  // namespace mercato

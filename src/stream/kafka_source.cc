@@ -115,6 +115,21 @@ int64_t KafkaSource::Lag(uint32_t partition) const {
   return std::max<int64_t>(0, high - static_cast<int64_t>(log_.EndOffset(partition)));
 }
 
+SourceStatus KafkaSource::GetStatus() const {
+  SourceStatus status;
+  status.topic = options_.kafka.topic;
+  status.group = options_.kafka.group;
+  status.partitions = log_.partitions();
+  status.ready = Ready();
+  status.assigned = Assigned();
+  for (uint32_t partition : status.assigned) {
+    status.lag.push_back(Lag(partition));
+    status.mirrored.push_back(log_.EndOffset(partition));
+  }
+  status.rejected = rejected();
+  return status;
+}
+
 void KafkaSource::OnRebalance(int err, void* opaque_list) {
   auto* partitions = static_cast<rd_kafka_topic_partition_list_t*>(opaque_list);
   if (rebalances_ != nullptr) rebalances_->Inc();

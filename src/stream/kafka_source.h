@@ -42,6 +42,18 @@ struct KafkaSourceOptions {
   ExternalRecordFn external;  // empty: records without mercato's headers are rejected
 };
 
+// What GET /v1/admin/cluster shows.
+struct SourceStatus {
+  std::string topic;
+  std::string group;
+  uint32_t partitions = 0;
+  bool ready = false;
+  std::vector<uint32_t> assigned;
+  std::vector<int64_t> lag;        // by assigned partition
+  std::vector<uint64_t> mirrored;  // the mirror's end offset, by assigned partition
+  uint64_t rejected = 0;
+};
+
 class KafkaSource {
  public:
   // `log` must be a mirror (LogPartitioner::kKafka) with the topic's partition count.
@@ -58,6 +70,7 @@ class KafkaSource {
   uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
   // Records in the partition's Kafka log not yet mirrored here (0 when not assigned).
   int64_t Lag(uint32_t partition) const;
+  SourceStatus GetStatus() const;
 
  private:
   KafkaSource(EventLog& log, KafkaSourceOptions options)

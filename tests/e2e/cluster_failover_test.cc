@@ -1,0 +1,186 @@
+// Three real mercato processes in cluster mode on a mock Kafka cluster (tests/tools/kafka_mock):
+// the group shares the partitions, one node is SIGKILLed, its partitions move to the others, and
+// every acknowledged event is in exactly the count it was sent once the survivors catch up.
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+
+#include "core/hash.h"
+#include "support/http_client.h"
+#include "support/kafka_mock_process.h"
+#include "support/server_process.h"
+#include "support/test_support.h"
+
+namespace mercato::testing {
+namespace {
+
+constexpr char kAdminKey[] = "cluster-test-admin-key";
+constexpr char kWriteKey[] = "cluster-test-write-key";
+constexpr uint32_t kPartitions = 6;
+constexpr int kCustomers = 40;
+
+class ClusterFailoverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    ASSERT_TRUE(kafka_.Start(3, {"mercato.events:" + std::to_string(kPartitions)}, error)) << error;
+    for (int i = 0; i < 3; ++i) {
+      nodes_.push_back(std::make_unique<ServerProcess>());
+      ASSERT_TRUE(StartNode(i, error)) << error;
+    }
+  }
+
+  bool StartNode(int i, std::string& error) {
+    auto& node = nodes_[static_cast<size_t>(i)];
+    node = std::make_unique<ServerProcess>();
+    node->stderr_path = (dir_.path() / ("node" + std::to_string(i) + ".log")).string();
+    return node->Start(
+        {"--data-dir", (dir_.path() / ("node" + std::to_string(i))).string(), "--kafka-brokers",
+         kafka_.bootstrap(), "--admin-key", kAdminKey, "--write-key", kWriteKey, "--threads", "2"},
+        error);
+  }
+
+  // The partitions node i says it owns (empty when it does not answer).
+  std::set<uint32_t> Owned(int i) {
+    HttpClient http(nodes_[static_cast<size_t>(i)]->port());
+    ClientResponse response = http.Get("/v1/admin/cluster", BasicAuth(kAdminKey));
+    std::set<uint32_t> owned;
+    if (response.status != 200) return owned;
+    boost::json::value body = boost::json::parse(response.body);
+    if (!body.at("ready").as_bool()) return {};
+    for (const auto& entry : body.at("assigned").as_array()) {
+      owned.insert(static_cast<uint32_t>(entry.at("partition").to_number<int64_t>()));
+    }
+    return owned;
+  }
+
+  // True when the live nodes are all ready and own every partition between them, once each.
+  bool Settled(const std::vector<int>& live) {
+    size_t total = 0;
+    std::set<uint32_t> all;
+    for (int i : live) {
+      std::set<uint32_t> owned = Owned(i);
+      total += owned.size();
+      all.insert(owned.begin(), owned.end());
+    }
+    return total == kPartitions && all.size() == kPartitions;
+  }
+
+  // How many orders node i's profile of `user` counts (-1: no such profile there).
+  int64_t Orders(int i, const std::string& user) {
+    HttpClient http(nodes_[static_cast<size_t>(i)]->port());
+    ClientResponse response = http.Get("/v1/profiles/" + user, BasicAuth(kAdminKey));
+    if (response.status != 200) return -1;
+    boost::json::value body = boost::json::parse(response.body);
+    const auto* events = body.at("features").as_object().if_contains("events");
+    if (events == nullptr) return 0;
+    const auto* orders = events->as_object().if_contains("Order Completed");
+    return orders == nullptr ? 0 : orders->to_number<int64_t>();
+  }
+
+  // Sends `count` orders spread over the customers to the live nodes; returns how many each
+  // customer got acknowledged.
+  void SendOrders(const std::vector<int>& live, int count, std::mt19937& rng) {
+    std::uniform_int_distribution<int> customer(0, kCustomers - 1);
+    for (int k = 0; k < count; ++k) {
+      const int c = customer(rng);
+      const int node = live[static_cast<size_t>(k) % live.size()];
+      HttpClient http(nodes_[static_cast<size_t>(node)]->port());
+      const std::string user = "user-" + std::to_string(c);
+      const std::string body = R"({"userId":")" + user +
+                               R"(","event":"Order Completed","messageId":"order-)" +
+                               std::to_string(sent_total_) + R"(","properties":{"revenue":10}})";
+      ClientResponse response = http.Post("/v1/track", body, BasicAuth(kWriteKey));
+      ++sent_total_;
+      if (response.status == 200) ++acknowledged_[user];
+    }
+  }
+
+  // Every customer's orders counted exactly once by the node that owns its partition.
+  bool AllCounted(const std::vector<int>& live, std::string& detail) {
+    std::map<uint32_t, int> owner;
+    for (int i : live) {
+      for (uint32_t p : Owned(i)) owner[p] = i;
+    }
+    for (const auto& [user, expected] : acknowledged_) {
+      const uint32_t partition = KafkaPartition(user, kPartitions);
+      if (!owner.count(partition)) {
+        detail = "no owner for partition " + std::to_string(partition);
+        return false;
+      }
+      const int64_t counted = Orders(owner[partition], user);
+      if (counted != expected) {
+        detail = user + " on node " + std::to_string(owner[partition]) + ": " +
+                 std::to_string(counted) + " orders, " + std::to_string(expected) + " sent";
+        return false;
+      }
+    }
+    return true;
+  }
+
+  TempDir dir_;
+  KafkaMockProcess kafka_;
+  std::vector<std::unique_ptr<ServerProcess>> nodes_;
+  std::map<std::string, int64_t> acknowledged_;
+  int sent_total_ = 0;
+};
+
+TEST_F(ClusterFailoverTest, AKilledNodesPartitionsMoveAndNoAcknowledgedEventIsLost) {
+  std::mt19937 rng(7);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Settled({0, 1, 2});
+      },
+      60'000))
+      << "the three nodes never shared the partitions";
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(Owned(i).empty()) << "node " << i << " owns nothing";
+
+  SendOrders({0, 1, 2}, 300, rng);
+  std::string detail;
+  ASSERT_TRUE(WaitFor([&] { return AllCounted({0, 1, 2}, detail); }, 60'000)) << detail;
+  // A customer's profile exists only on the node that owns its partition.
+  for (int c = 0; c < kCustomers; ++c) {
+    const std::string user = "user-" + std::to_string(c);
+    if (!acknowledged_.count(user)) continue;
+    int holders = 0;
+    for (int i = 0; i < 3; ++i) holders += Orders(i, user) >= 0 ? 1 : 0;
+    EXPECT_EQ(holders, 1) << user;
+  }
+
+  // SIGKILL the node with the most partitions; keep sending while the group notices.
+  int victim = 0;
+  for (int i = 1; i < 3; ++i) {
+    if (Owned(i).size() > Owned(victim).size()) victim = i;
+  }
+  const std::set<uint32_t> moved = Owned(victim);
+  nodes_[static_cast<size_t>(victim)]->Kill();
+  std::vector<int> live;
+  for (int i = 0; i < 3; ++i) {
+    if (i != victim) live.push_back(i);
+  }
+  SendOrders(live, 200, rng);
+  ASSERT_TRUE(WaitFor([&] { return Settled(live); }, 90'000))
+      << "the survivors never took over partitions of node " << victim;
+  SendOrders(live, 100, rng);
+  ASSERT_TRUE(WaitFor([&] { return AllCounted(live, detail); }, 90'000)) << detail;
+  size_t taken = 0;
+  for (int i : live) {
+    for (uint32_t p : Owned(i)) taken += moved.count(p);
+  }
+  EXPECT_EQ(taken, moved.size());
+
+  // The killed node comes back on its own data, rejoins, and whatever it owns again is complete.
+  std::string error;
+  ASSERT_TRUE(StartNode(victim, error)) << error;
+  ASSERT_TRUE(WaitFor([&] { return Settled({0, 1, 2}); }, 90'000)) << "no rebalance after rejoin";
+  SendOrders({0, 1, 2}, 60, rng);
+  ASSERT_TRUE(WaitFor([&] { return AllCounted({0, 1, 2}, detail); }, 90'000)) << detail;
+}
+
+}  // namespace
+}  // namespace mercato::testing
