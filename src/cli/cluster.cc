@@ -6,6 +6,7 @@
 
 #include "core/logging.h"
 #include "event/parser.h"
+#include "pipeline/journey_support.h"
 
 namespace mercato::cli {
 namespace {
@@ -88,6 +89,19 @@ Status ClusterMember::Attach(EventLog& log, const PrivacyFilter& filter, const C
   LOG(INFO) << "cluster mode: topic " << kafka_.topic << " (" << partitions_
             << " partitions), group " << kafka_.group << ", brokers " << kafka_.brokers;
   return Status::Ok();
+}
+
+std::function<bool(std::string_view)> ClusterMember::DeliveryGate(
+    Store& store, const EventLog& log,
+    std::function<std::vector<uint64_t>()> consumer_cursors) const {
+  return [source = source_.get(), &store, &log,
+          cursors = std::move(consumer_cursors)](std::string_view customer) {
+    if (!source->ReplayedThrough(cursors())) return false;
+    Result<RoutingIdentity> routing = CustomerRoutingIdentity(store, customer);
+    // No profile or identity here: nothing can be sent anyway; let the worker say why.
+    if (!routing.ok()) return true;
+    return source->Owns(log.PartitionFor(routing->value));
+  };
 }
 
 void ClusterMember::Stop(std::chrono::milliseconds flush) {

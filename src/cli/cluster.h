@@ -13,6 +13,7 @@
 #include "core/metrics.h"
 #include "privacy/privacy_filter.h"
 #include "storage/event_log.h"
+#include "storage/store.h"
 #include "stream/kafka_sink.h"
 #include "stream/kafka_source.h"
 
@@ -35,6 +36,14 @@ class ClusterMember {
   void Stop(std::chrono::milliseconds flush);
   bool Ready() const { return source_ != nullptr && source_->Ready(); }
   const stream::KafkaSource* source() const { return source_.get(); }
+
+  // DeliveryOptions::may_deliver: this node owns the customer's partition (that of the identity
+  // its events are routed by) and `consumer_cursors` — the journey engine's — have replayed every
+  // partition to where it stood when this node caught up with it, so that every message an
+  // earlier owner finished is known here as finished.
+  std::function<bool(std::string_view customer)> DeliveryGate(
+      Store& store, const EventLog& log,
+      std::function<std::vector<uint64_t>()> consumer_cursors) const;
 
  private:
   stream::KafkaOptions kafka_;

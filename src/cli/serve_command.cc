@@ -254,6 +254,14 @@ int RunServe(const ServeOptions& options) {
   }
   auto node = OpenNode(options.data_dir, log_options, options.privacy, clock, &metrics);
   if (!node.ok()) return Fail(node.status());
+  if (cluster && node->filter->policy().Uses(DlpAction::kEncrypt)) {
+    // The key vault is per node: a field one node encrypts, the owner of its customer could not
+    // read (docs/operations.md, "Cluster mode").
+    return Fail(Status::FailedPrecondition(
+        "cluster mode cannot encrypt personal fields yet (each node's key vault is its own): give "
+        "--privacy-policy a policy without \"encrypt\" actions and with \"ip\" other than "
+        "\"encrypt\", such as deploy/cluster/privacy-policy.json"));
+  }
   if (cluster) {
     if (Status status = cluster->Attach(*node->log, *node->filter, clock, &metrics); !status.ok()) {
       return Fail(status);
@@ -385,6 +393,11 @@ int RunServe(const ServeOptions& options) {
   }
   delivery_options.recommendations = &recommendations;
   delivery_options.next_local_time = MakeLocalTime(*node->store);
+  if (cluster) {
+    delivery_options.may_deliver = cluster->DeliveryGate(
+        *node->store, *node->log, [&journey_engine] { return (*journey_engine)->Cursors(); });
+    delivery_options.announce_finished = true;
+  }
   DeliveryWorker delivery(*node->store, node->log.get(), profiles, templates, transport, clock,
                           &metrics, delivery_options);
   ConsumerRunner delivery_runner(

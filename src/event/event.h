@@ -26,6 +26,11 @@ inline bool IsSystemSource(std::string_view source) {
 // The track event names of the engine's own events.
 inline constexpr std::string_view kSegmentEnteredEvent = "Segment Entered";
 inline constexpr std::string_view kSegmentExitedEvent = "Segment Exited";
+// Cluster mode: a journey message was finished (delivered, skipped or dead-lettered) by the node
+// that owned its customer; properties {"key", "outcome"}. A node that later takes the customer's
+// partition over replays it and so never sends that message again (pipeline/delivery.h).
+inline constexpr std::string_view kMessageFinishedEvent = "Journey Message Finished";
+inline constexpr std::string_view kJourneySystemSource = "mercato/journeys";
 // The source and names of the feedback events of journey e-mails (server/tracking_routes.cc,
 // pipeline/email_feedback.h); the names are those of Segment's e-mail spec.
 inline constexpr std::string_view kEmailFeedbackSource = "journeys";

@@ -76,6 +76,9 @@ class JourneyEngine::Impl {
   // Runs due schedule triggers: enters up to `budget` audience members per round, resuming
   // from the stored cursor, and sets the next run when the audience is done.
   Result<size_t> StepSchedules(int64_t now_us, size_t budget);
+  // Cluster mode: a kMessageFinishedEvent of another node becomes this node's "x/" record, so
+  // the delivery worker here never sends that message again.
+  Status RecordFinishedElsewhere(const boost::json::object* properties, int64_t now_us, Work& work);
   Status Commit(Work& work);
   Status HandleEvent(const CustomerEvent& event, int64_t now_us, Work& work);
   // Enqueues the removal of the customer from every ad audience they were added to (advertising

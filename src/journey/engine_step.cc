@@ -327,8 +327,11 @@ Result<size_t> JourneyEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
     if (cursors_[p] >= limits[p]) continue;
     const size_t count = static_cast<size_t>(std::min<uint64_t>(limits[p] - cursors_[p], share));
     ASSIGN_OR_RETURN(std::vector<LogRecord> records, log_.Read(p, cursors_[p], count));
+    // A short read reached the limit: what lies between the last record and it is a gap
+    // (erased records, or offsets a mirror consumed without storing), which the cursor passes.
+    if (records.size() < count) next[p] = limits[p];
     for (const LogRecord& record : records) {
-      next[p] = record.offset + 1;
+      next[p] = std::max(next[p], record.offset + 1);
       ++consumed;
       // Consent travels in context.consent.categoryPreferences of any event.
       const bool consent = record.payload.find("categoryPreferences") != std::string::npos;
@@ -348,6 +351,10 @@ Result<size_t> JourneyEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
         }
       }
       if (records_.empty() || view->type != EventType::kTrack) continue;
+      if (view->source == kJourneySystemSource && view->event_name == kMessageFinishedEvent) {
+        RETURN_IF_ERROR(RecordFinishedElsewhere(view->properties, now_us, work));
+        continue;
+      }
       ASSIGN_OR_RETURN(std::optional<std::string> customer,
                        ResolveCustomer(view->user_id, view->anonymous_id));
       if (!customer) continue;  // erased since, or never a customer (system events only)
@@ -365,7 +372,7 @@ Result<size_t> JourneyEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
       }
     }
   }
-  if (consumed == 0) return 0;
+  if (consumed == 0 && next == cursors_) return 0;
   for (uint32_t p = 0; p < partitions; ++p) {
     if (next[p] == cursors_[p]) continue;
     std::string value;
@@ -382,6 +389,35 @@ Result<size_t> JourneyEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
     }
   }
   return consumed;
+}
+
+Status JourneyEngine::Impl::RecordFinishedElsewhere(const json::object* properties, int64_t now_us,
+                                                    Work& work) {
+  const json::value* key = properties != nullptr ? properties->if_contains("key") : nullptr;
+  if (key == nullptr || !key->is_string() || key->get_string().empty()) return Status::Ok();
+  const std::string delivered = DeliveredKey(key->get_string());
+  const json::value* outcome_field = properties->if_contains("outcome");
+  std::string outcome = outcome_field != nullptr && outcome_field->is_string()
+                            ? std::string(outcome_field->get_string())
+                            : std::string("delivered");
+  Result<std::string> existing = store_.Get(Cf::kOutbox, delivered);
+  if (existing.ok()) {
+    // Finished here (this node's own announcement), or known as committed and now confirmed.
+    if (outcome == "committed" || existing->find("\"unconfirmed\"") == std::string::npos) {
+      return Status::Ok();
+    }
+  } else if (existing.status().code() != StatusCode::kNotFound) {
+    return existing.status();
+  }
+  // "committed" alone: the owner died between its SMTP commit point and the server's reply, so
+  // the delivery worker counts the message as delivered but in doubt, as after a local crash.
+  if (outcome == "committed") outcome = "unconfirmed";
+  json::object record{{"outcome", outcome},
+                      {"detail", "finished by the previous owner of the customer's partition"},
+                      {"at", now_us},
+                      {"attempts", 0}};
+  work.batch.Put(store_.cf(Cf::kOutbox), delivered, json::serialize(record));
+  return Status::Ok();
 }
 
 Status JourneyEngine::Impl::Commit(Work& work) {

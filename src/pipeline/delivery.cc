@@ -6,9 +6,13 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/big_endian.h"
+#include "core/hash.h"
+#include "core/logging.h"
+#include "event/event.h"
 #include "journey/engine_keys.h"
 #include "pipeline/delivery_guards.h"
 #include "pipeline/delivery_render.h"
+#include "pipeline/journey_support.h"
 #include "privacy/crypto.h"
 
 namespace mercato {
@@ -178,6 +182,14 @@ Result<size_t> DeliveryWorker::Step(size_t max_messages) {
       continue;
     }
     if (done.status().code() != StatusCode::kNotFound) return done.status();
+    if (options_.may_deliver && !options_.may_deliver(message->customer)) {
+      Outcome wait;
+      wait.kind = Outcome::Kind::kDeferred;
+      wait.detail = "not_owner";
+      wait.at_us = now + options_.not_owner_defer_us;
+      RETURN_IF_ERROR(Record(*message, item.stored_key, wait, now));
+      continue;
+    }
     ASSIGN_OR_RETURN(Outcome outcome, Deliver(*message, now));
     RETURN_IF_ERROR(Record(*message, item.stored_key, outcome, now));
   }
@@ -213,7 +225,12 @@ Result<DeliveryWorker::Outcome> DeliveryWorker::Deliver(const OutboxMessage& mes
     }
   }
   outcome.customer = customer;
-  RenderContext context{store_, log_, profiles_, templates_, transport_, options_, *journal_};
+  RenderContext context{store_, log_, profiles_, templates_, transport_, options_, *journal_, {}};
+  if (options_.announce_finished && log_ != nullptr) {
+    context.announce_commit = [this, now_us](const OutboxMessage& sending) {
+      return Announce(sending, "committed", now_us);
+    };
+  }
   ASSIGN_OR_RETURN(SendOutcome sent, SendMessage(context, message, customer, now_us));
   outcome.audience_member = std::move(sent.audience_member);
   switch (sent.kind) {
@@ -258,6 +275,38 @@ Result<std::string> DeliveryWorker::Guard(const OutboxMessage& message, std::str
   }
   ++sends;
   return refused;
+}
+
+Status DeliveryWorker::Announce(const OutboxMessage& message, std::string_view result,
+                                int64_t now_us) {
+  json::object event{{"type", "track"},
+                     {"event", kMessageFinishedEvent},
+                     {"properties", json::object{{"key", message.key}, {"outcome", result}}}};
+  // One id per key and kind: a repeated announcement is one event.
+  const std::string message_id = std::string(result == "committed" ? "com-" : "fin-") +
+                                 std::to_string(Hash64(message.key, 1)) + "-" +
+                                 std::to_string(Hash64(message.key, 2));
+  Status appended = AppendCustomerEvent(store_, *log_, message.customer, std::move(event),
+                                        message_id, kJourneySystemSource, now_us);
+  // No profile or no identity: no event can be routed, and no other node has the customer.
+  if (appended.code() == StatusCode::kNotFound ||
+      appended.code() == StatusCode::kFailedPrecondition) {
+    return Status::Ok();
+  }
+  return appended;
+}
+
+void DeliveryWorker::AnnounceFinished(const OutboxMessage& message, const Outcome& outcome,
+                                      int64_t now_us) {
+  const char* result = outcome.kind == Outcome::Kind::kDelivered ? "delivered"
+                       : outcome.kind == Outcome::Kind::kSkipped ? "skipped"
+                                                                 : "dead";
+  // Not fatal: the message is finished here. Without the announcement a node that takes this
+  // customer over could send it again (docs/operations.md, "Failure behaviour").
+  if (Status announced = Announce(message, result, now_us); !announced.ok()) {
+    LOG(WARNING) << "delivery: could not announce " << message.key
+                 << " as finished: " << announced.ToString();
+  }
 }
 
 Status DeliveryWorker::Record(const OutboxMessage& message, std::string_view stored_key,
@@ -326,6 +375,10 @@ Status DeliveryWorker::Record(const OutboxMessage& message, std::string_view sto
     }
   }
   RETURN_IF_ERROR(store_.Write(batch, /*sync=*/false));
+  if (options_.announce_finished && log_ != nullptr && outcome.kind != Outcome::Kind::kDeferred &&
+      (outcome.kind != Outcome::Kind::kTransient || next.attempts >= options_.max_attempts)) {
+    AnnounceFinished(message, outcome, now_us);
+  }
   // The outcome is in the store now: the commit record has done its work.
   return journal_->Clear();
 }

@@ -16,6 +16,9 @@
 //     FCM-shaped POST with the customer's `push_token` trait, webhook and chat as signed POSTs
 //     with Idempotency-Key, audience updates as hashed members (channel/audience.h); set_trait
 //     appends an identify event (source "mercato/journeys", messageId = the key) to the log.
+//  In cluster mode a message waits while this node may not deliver it (DeliveryOptions::
+//  may_deliver), and each finished key is also announced in the log (announce_finished): an
+//  e-mail at its SMTP commit point, before the server can take it, anything else once recorded.
 //  4. Delivered: the outbox entry goes and the key is recorded, in one batch. Transient failure:
 //     retried after base * 2^attempts (capped) with +-20% jitter, after Retry-After when the
 //     receiver gave one; after max_attempts, or on a permanent failure, the message moves to the
@@ -139,6 +142,14 @@ struct DeliveryOptions {
   // (quiet hours). Null: UTC.
   std::function<Result<int64_t>(std::string_view customer, int64_t now_us, int minute)>
       next_local_time;
+  // Cluster mode (docs/operations.md): whether this node may deliver to `customer` now — it owns
+  // the customer's partition and has replayed it to where it stood when the node gained it. A
+  // refused message waits `not_owner_defer_us` and is asked again. Empty: always.
+  std::function<bool(std::string_view customer)> may_deliver;
+  int64_t not_owner_defer_us = 5 * kMicrosPerSecond;
+  // Cluster mode: each finished message is announced in the log as a kMessageFinishedEvent of its
+  // customer, which the journey engine of any later owner turns into the "x/" record.
+  bool announce_finished = false;
 };
 
 // The secret that signs unsubscribe tokens, derived from the node's pseudonym key (so it is
@@ -184,6 +195,11 @@ class DeliveryWorker {
                             int64_t now_us, int64_t& defer_until);
   Status Record(const journey::OutboxMessage& message, std::string_view stored_key,
                 const Outcome& outcome, int64_t now_us);
+  // Cluster mode: appends the kMessageFinishedEvent of `message` with `result`.
+  Status Announce(const journey::OutboxMessage& message, std::string_view result, int64_t now_us);
+  // Cluster mode: Announce for a finished message (failures are logged, not returned).
+  void AnnounceFinished(const journey::OutboxMessage& message, const Outcome& outcome,
+                        int64_t now_us);
   // A delivered audience update: keeps (addition) or drops (removal) the membership record.
   Status RecordMembership(const journey::OutboxMessage& message, const Outcome& outcome,
                           int64_t now_us, rocksdb::WriteBatch& batch);

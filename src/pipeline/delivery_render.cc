@@ -197,6 +197,8 @@ Result<SendOutcome> SendMessage(const RenderContext& context, const OutboxMessag
       // The commit point: from here a crash must not send the message again.
       bool committed = false;
       const auto at_commit = [&]() -> Status {
+        // Kafka down: the send is abandoned before the commit point and retried later.
+        if (context.announce_commit) RETURN_IF_ERROR(context.announce_commit(message));
         RETURN_IF_ERROR(context.journal.Commit(message.key));
         committed = true;
         return Status::Ok();

@@ -20,6 +20,9 @@ struct RenderContext {
   DeliveryTransport& transport;
   const DeliveryOptions& options;
   CommitJournal& journal;  // the SMTP commit records
+  // Cluster mode: announces a message as finished at the SMTP commit point (before the server can
+  // take it), so that no later owner of the customer sends it again. Empty: single node.
+  std::function<Status(const journey::OutboxMessage& message)> announce_commit;
 };
 
 struct SendOutcome {

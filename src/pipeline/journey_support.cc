@@ -36,27 +36,33 @@ std::optional<int> ParseUtcOffset(std::string_view text) {
   return sign * (hours * 60 + minutes);
 }
 
+Result<RoutingIdentity> CustomerRoutingIdentity(Store& store, std::string_view customer) {
+  ASSIGN_OR_RETURN(std::string stored, store.Get(Cf::kProfiles, customer));
+  ASSIGN_OR_RETURN(profile::ProfileState state, profile::ProfileState::Parse(customer, stored));
+  RoutingIdentity routing;
+  for (const std::string& key : state.identities) {
+    if (key.starts_with("u:")) {
+      routing.field = "userId";
+      routing.value = key.substr(2);
+      break;
+    }
+    if (routing.value.empty() && key.starts_with("a:")) {
+      routing.field = "anonymousId";
+      routing.value = key.substr(2);
+    }
+  }
+  if (routing.value.empty()) {
+    return Status::FailedPrecondition("the customer has no identity to route an event by");
+  }
+  return routing;
+}
+
 Status AppendCustomerEvent(Store& store, EventLog& log, std::string_view customer,
                            boost::json::object event, std::string_view message_id,
                            std::string_view source, int64_t now_us) {
-  ASSIGN_OR_RETURN(std::string stored, store.Get(Cf::kProfiles, customer));
-  ASSIGN_OR_RETURN(profile::ProfileState state, profile::ProfileState::Parse(customer, stored));
-  std::string_view field;
-  std::string_view identity;
-  for (const std::string& key : state.identities) {
-    if (key.starts_with("u:")) {
-      field = "userId";
-      identity = std::string_view(key).substr(2);
-      break;
-    }
-    if (identity.empty() && key.starts_with("a:")) {
-      field = "anonymousId";
-      identity = std::string_view(key).substr(2);
-    }
-  }
-  if (identity.empty()) {
-    return Status::FailedPrecondition("the customer has no identity to route an event by");
-  }
+  ASSIGN_OR_RETURN(RoutingIdentity routing, CustomerRoutingIdentity(store, customer));
+  const std::string_view field = routing.field;
+  const std::string_view identity = routing.value;
   const std::string time = FormatTimestamp(now_us);
   event["messageId"] = message_id;
   event[field] = identity;

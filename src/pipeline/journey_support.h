@@ -39,6 +39,14 @@ using SegmentMembersFn = std::function<Result<std::vector<std::string>>(
     std::string_view segment, std::string_view after, size_t limit)>;
 SegmentMembersFn MakeSegmentMembers(const segment::SegmentEngine& segments);
 
+// The identity events of `customer` are routed by: its userId, else an anonymousId. NotFound when
+// the customer has no profile; FailedPrecondition when it has no identity.
+struct RoutingIdentity {
+  std::string_view field;  // "userId" or "anonymousId"
+  std::string value;
+};
+Result<RoutingIdentity> CustomerRoutingIdentity(Store& store, std::string_view customer);
+
 // Appends `event` (its "type" and type-specific fields set) to the log for the customer, routed
 // and identified by its userId (else anonymousId), with "messageId" = `message_id` (so a repeat
 // is deduplicated), "timestamp" and "receivedAt" = `now_us` and "source" = `source`. NotFound

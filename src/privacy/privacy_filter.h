@@ -34,6 +34,8 @@ class PrivacyFilter {
   // Apply as the parser's transform hook. The filter must outlive it.
   PayloadTransform AsTransform() const;
 
+  const DlpPolicy& policy() const { return policy_; }
+
  private:
   KeyVault& vault_;
   const DlpPolicy policy_;

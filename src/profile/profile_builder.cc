@@ -126,8 +126,11 @@ Result<std::vector<LogRecord>> ProfileBuilder::Impl::ReadPending(size_t max_even
       size_t want = std::min<uint64_t>(budget, end - next[partition]);
       if (pass == 0) want = std::min(want, share);
       ASSIGN_OR_RETURN(std::vector<LogRecord> records, log_.Read(partition, next[partition], want));
+      // A short read reached `end`: offsets between the last record and it are a gap (erased
+      // records, or offsets a mirror consumed without storing), which the cursor passes.
+      if (records.size() < want) next[partition] = end;
       if (records.empty()) continue;
-      next[partition] = records.back().offset + 1;
+      next[partition] = std::max(next[partition], records.back().offset + 1);
       budget -= records.size();
       auto& target = by_partition[partition];
       target.insert(target.end(), std::make_move_iterator(records.begin()),
@@ -159,7 +162,22 @@ Result<size_t> ProfileBuilder::Impl::ProcessBatch(size_t max_events) {
   if (max_events == 0) return size_t{0};
   std::vector<uint64_t> next;
   ASSIGN_OR_RETURN(std::vector<LogRecord> records, ReadPending(max_events, next));
-  if (records.empty()) return size_t{0};
+  if (records.empty()) {
+    // Only gaps: the cursors pass them, and there is nothing else to do.
+    rocksdb::WriteBatch batch;
+    for (uint32_t partition = 0; partition < log_.partitions(); ++partition) {
+      if (next[partition] == cursors_[partition].load(std::memory_order_relaxed)) continue;
+      std::string value;
+      PutFixed64BE(value, next[partition]);
+      batch.Put(store_.cf(Cf::kMeta), profile::CursorKey(partition), value);
+    }
+    if (batch.Count() == 0) return size_t{0};
+    RETURN_IF_ERROR(store_.Write(batch, /*sync=*/false));
+    for (uint32_t partition = 0; partition < log_.partitions(); ++partition) {
+      cursors_[partition].store(next[partition], std::memory_order_release);
+    }
+    return size_t{0};
+  }
 
   profile::BatchOverlay overlay(store_, vault_.pseudonym_key());
   size_t skipped = 0;

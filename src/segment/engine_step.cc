@@ -197,8 +197,11 @@ Result<size_t> SegmentEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
     if (cursors_[p] >= limits[p]) continue;
     const size_t count = static_cast<size_t>(std::min<uint64_t>(limits[p] - cursors_[p], share));
     ASSIGN_OR_RETURN(std::vector<LogRecord> records, log_.Read(p, cursors_[p], count));
+    // A short read reached the limit: the cursor passes the gap up to it (erased records, or
+    // offsets a mirror consumed without storing).
+    if (records.size() < count) next[p] = limits[p];
     for (const LogRecord& record : records) {
-      next[p] = record.offset + 1;
+      next[p] = std::max(next[p], record.offset + 1);
       ++consumed;
       if (segments_.empty()) continue;  // nothing to evaluate: only the cursor moves
       boost::system::error_code ec;
@@ -241,7 +244,7 @@ Result<size_t> SegmentEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
       }
     }
   }
-  if (consumed == 0) return 0;
+  if (consumed == 0 && next == cursors_) return 0;
 
   MembershipBatch batch(*this);
   std::vector<int64_t> received;

@@ -30,6 +30,7 @@ Result<std::unique_ptr<KafkaSource>> KafkaSource::Create(EventLog& log, KafkaSou
   auto source = std::unique_ptr<KafkaSource>(new KafkaSource(log, std::move(options)));
   source->assigned_.assign(log.partitions(), false);
   source->reached_end_.assign(log.partitions(), false);
+  source->barrier_.assign(log.partitions(), 0);
   KafkaSource* raw = source.get();
   ASSIGN_OR_RETURN(
       source->handle_,
@@ -97,6 +98,21 @@ std::vector<uint32_t> KafkaSource::Assigned() const {
     if (assigned_[p]) out.push_back(p);
   }
   return out;
+}
+
+bool KafkaSource::Owns(uint32_t partition) const {
+  std::lock_guard lock(mu_);
+  return partition < assigned_.size() && assigned_[partition];
+}
+
+bool KafkaSource::ReplayedThrough(const std::vector<uint64_t>& cursors) const {
+  if (!Ready()) return false;
+  std::lock_guard lock(mu_);
+  for (size_t p = 0; p < assigned_.size(); ++p) {
+    if (!assigned_[p]) continue;
+    if (!reached_end_[p] || p >= cursors.size() || cursors[p] < barrier_[p]) return false;
+  }
+  return true;
 }
 
 int64_t KafkaSource::Lag(uint32_t partition) const {
@@ -223,8 +239,9 @@ void KafkaSource::Loop() {
       if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         std::lock_guard lock(mu_);
         const auto partition = static_cast<size_t>(message->partition);
-        if (partition < reached_end_.size() && assigned_[partition]) {
+        if (partition < reached_end_.size() && assigned_[partition] && !reached_end_[partition]) {
           reached_end_[partition] = true;
+          barrier_[partition] = static_cast<uint64_t>(std::max<int64_t>(0, message->offset));
           bool all = true;
           for (size_t p = 0; p < assigned_.size(); ++p)
             all = all && (!assigned_[p] || reached_end_[p]);

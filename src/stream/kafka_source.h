@@ -66,6 +66,12 @@ class KafkaSource {
   void Stop();
 
   std::vector<uint32_t> Assigned() const;
+  bool Owns(uint32_t partition) const;
+  // True when the node is ready and, for every assigned partition, `cursors` (a consumer's
+  // positions by partition) have reached the offset the partition ended at when this node first
+  // caught up with it after the assignment: the consumer has replayed everything earlier owners
+  // did with those partitions (pipeline/delivery.h, may_deliver).
+  bool ReplayedThrough(const std::vector<uint64_t>& cursors) const;
   bool Ready() const { return ready_.load(std::memory_order_acquire); }
   uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
   // Records in the partition's Kafka log not yet mirrored here (0 when not assigned).
@@ -94,6 +100,7 @@ class KafkaSource {
   mutable std::mutex mu_;
   std::vector<bool> assigned_;     // guarded by mu_; by partition
   std::vector<bool> reached_end_;  // guarded by mu_; since the last assignment
+  std::vector<uint64_t> barrier_;  // guarded by mu_; the end offset when reached_end_ was set
 };
 
 }  // namespace mercato::stream

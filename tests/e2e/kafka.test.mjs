@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 
 const WRITE_KEY = 'kafka-write-key';
@@ -84,7 +85,8 @@ before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'mercato-kafka-'));
   const node = startAndMatch(process.env.MERCATO_BINARY,
                              ['serve', '--data-dir', dataDir, '--port', '0', '--kafka-brokers', brokers,
-                              '--write-key', WRITE_KEY, '--admin-key', ADMIN_KEY],
+                              '--write-key', WRITE_KEY, '--admin-key', ADMIN_KEY,
+                              '--privacy-policy', fileURLToPath(new URL('../../deploy/cluster/privacy-policy.json', import.meta.url))],
                              /listening on (http:\/\/[0-9.]+:\d+)/, 'ignore');
   server = node.child;
   baseUrl = await node.ready;

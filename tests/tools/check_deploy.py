@@ -6,7 +6,10 @@
   every shared library the binary links directly (so the image can start at all).
 - kubernetes/*.yaml: every document parses; the container runs `serve` with known flags; the
   container port is --port; --data-dir and --backup-dir are mounted volumes; the probes are
-  public routes of docs/access.md.
+  public routes of docs/access.md; an autoscaler scales a workload that exists.
+- compose/docker-compose.yml: the mercato services run `serve` with known flags, publish --port,
+  mount --data-dir and --privacy-policy, and name brokers that are services; every mounted file
+  exists and every named volume is declared.
 
 Usage: check_deploy.py --binary build/release/src/cli/mercato --root .
 Exit 0 when everything holds, 1 listing every problem. A fixture with planted mistakes
@@ -164,6 +167,13 @@ def check_dockerfile(root, binary, flags, problems):
 def check_kubernetes(root, flags, routes, problems):
     directory = os.path.join(root, "deploy", "kubernetes")
     containers = 0
+    workloads = set()
+    for name in sorted(os.listdir(directory)):
+        if name.endswith((".yaml", ".yml")):
+            with open(os.path.join(directory, name)) as f:
+                for document in yaml.safe_load_all(f):
+                    if document and document.get("kind") in ("StatefulSet", "Deployment"):
+                        workloads.add((document["kind"], document["metadata"]["name"]))
     for name in sorted(os.listdir(directory)):
         if not name.endswith((".yaml", ".yml")):
             continue
@@ -173,6 +183,13 @@ def check_kubernetes(root, flags, routes, problems):
             for key in ("apiVersion", "kind", "metadata"):
                 if key not in document:
                     problems.append(f"{name}: a document has no {key}")
+            if document.get("kind") == "HorizontalPodAutoscaler":
+                target = document["spec"]["scaleTargetRef"]
+                if (target.get("kind"), target.get("name")) not in workloads:
+                    problems.append(f"{name}: the autoscaler scales {target.get('kind')}/"
+                                    f"{target.get('name')}, which no manifest defines")
+                if document["spec"].get("minReplicas", 1) > document["spec"]["maxReplicas"]:
+                    problems.append(f"{name}: the autoscaler's minReplicas exceeds maxReplicas")
             if document.get("kind") not in ("StatefulSet", "Deployment"):
                 continue
             spec = document["spec"]["template"]["spec"]
@@ -201,6 +218,47 @@ def check_kubernetes(root, flags, routes, problems):
         problems.append("kubernetes: no mercato container found")
 
 
+def check_compose(root, flags, problems):
+    directory = os.path.join(root, "deploy", "compose")
+    path = os.path.join(directory, "docker-compose.yml")
+    with open(path) as f:
+        compose = yaml.safe_load(f)
+    services = compose.get("services", {})
+    named_volumes = set((compose.get("volumes") or {}).keys())
+    nodes = 0
+    for name, service in services.items():
+        for dependency in (service.get("depends_on") or {}):
+            if dependency not in services:
+                problems.append(f"compose {name}: depends on unknown service {dependency}")
+        mounts = {}
+        for volume in service.get("volumes", []):
+            source, target = volume.split(":")[0], volume.split(":")[1]
+            mounts[target] = source
+            if source.startswith("."):
+                if not os.path.exists(os.path.normpath(os.path.join(directory, source))):
+                    problems.append(f"compose {name}: mounts {source}, which does not exist")
+            elif source not in named_volumes:
+                problems.append(f"compose {name}: mounts unknown volume {source}")
+        if not str(service.get("image", "")).startswith("mercato"):
+            continue
+        nodes += 1
+        values = check_serve_args(f"compose {name}", [str(a) for a in service.get("command", [])],
+                                  flags, problems)
+        for flag in ("--data-dir", "--privacy-policy"):
+            if flag in values and not any(values[flag] == t or values[flag].startswith(t + "/")
+                                          for t in mounts):
+                problems.append(f"compose {name}: {flag} {values[flag]} is not mounted")
+        brokers = values.get("--kafka-brokers", "")
+        for broker in filter(None, brokers.split(",")):
+            if broker.split(":")[0] not in services:
+                problems.append(f"compose {name}: broker {broker} is not a service")
+        published = [str(p).split(":")[-1] for p in service.get("ports", [])]
+        if values.get("--port") not in published:
+            problems.append(f"compose {name}: --port {values.get('--port')} is not published")
+    if nodes == 0:
+        problems.append("compose: no mercato service found")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
@@ -223,6 +281,12 @@ def main():
             ("deploy/Dockerfile", '"--access-log"', '"--acess-log"'),
             ("deploy/kubernetes/mercato.yaml", "path: /readyz", "path: /ready"),
             ("deploy/kubernetes/mercato.yaml", "containerPort: 8080", "containerPort: 9090"),
+            ("deploy/kubernetes/mercato-cluster.yaml", "- --kafka-group", "- --kafka-groups"),
+            ("deploy/kubernetes/mercato-cluster.yaml", "kind: StatefulSet, name: mercato-cluster}",
+             "kind: StatefulSet, name: mercato-clustr}"),
+            ("deploy/compose/docker-compose.yml", '"--kafka-topic"', '"--kafka-topik"'),
+            ("deploy/compose/docker-compose.yml", "../grafana/mercato-dashboard.json",
+             "../grafana/dashboard.json"),
         ]:
             path = os.path.join(scratch, rel)
             with open(path) as f:
@@ -233,9 +297,12 @@ def main():
         root = scratch
     check_dockerfile(root, args.binary, flags, problems)
     check_kubernetes(root, flags, routes, problems)
+    check_compose(root, flags, problems)
     if args.self_test:
         expected = ["does not install libssl3", "no flag --acess-log", "/ready is not",
-                    "--port 8080 is not a container port"]
+                    "--port 8080 is not a container port", "no flag --kafka-groups",
+                    "StatefulSet/mercato-clustr, which no manifest defines",
+                    "no flag --kafka-topik", "mounts ../grafana/dashboard.json"]
         missing = [e for e in expected if not any(e in p for p in problems)]
         if missing:
             print("check_deploy self-test: planted mistakes not found: " + ", ".join(missing))
@@ -246,7 +313,7 @@ def main():
         print(problem)
     if problems:
         return 1
-    print("check_deploy: Dockerfile and Kubernetes manifests match the binary")
+    print("check_deploy: Dockerfile, Kubernetes and compose files match the binary")
     return 0
 
 
