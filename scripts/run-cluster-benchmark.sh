@@ -104,10 +104,12 @@ for n in $NODES; do
   done
   log "$n node(s) ready on ports ${ports[*]}"
   results=()
+  load_pids=()
   for port in "${ports[@]}"; do
     "$LOADGEN" --port "$port" --mode batch --batch-size "$BATCH" --connections "$CONNECTIONS" \
       --duration-s "$DURATION_S" --warmup-s "$WARMUP_S" --key "$KEY" --users 100000 \
       > "$WORK/load$n-$port.json" 2> "$WORK/load$n-$port.err" &
+    load_pids+=($!)
     results+=("$WORK/load$n-$port.json")
   done
   max_lag=0
@@ -118,7 +120,7 @@ for n in $NODES; do
     sleep 0.5
   done
   wait_start=$(date +%s.%N)
-  wait  # the load generators (the nodes were started with & too, but wait only returns for them at exit)
+  for pid in "${load_pids[@]}"; do wait "$pid" || true; done
   drain="n/a"
   for _ in $(seq 1 1200); do
     if [ "$(lag_now "${ports[@]}")" -eq 0 ]; then
