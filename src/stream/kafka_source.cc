@@ -42,7 +42,7 @@ Result<std::unique_ptr<KafkaSource>> KafkaSource::Create(EventLog& log, KafkaSou
                  {"allow.auto.create.topics", "false"},
                  {"session.timeout.ms", "6000"},
                  {"heartbeat.interval.ms", "500"},
-                 {"partition.assignment.strategy", "range"}},
+                 {"partition.assignment.strategy", "cooperative-sticky"}},
                 [raw](rd_kafka_conf_t* conf) {
                   rd_kafka_conf_set_opaque(conf, raw);
                   rd_kafka_conf_set_rebalance_cb(
@@ -148,33 +148,49 @@ SourceStatus KafkaSource::GetStatus() const {
 
 void KafkaSource::OnRebalance(int err, void* opaque_list) {
   auto* partitions = static_cast<rd_kafka_topic_partition_list_t*>(opaque_list);
+  rd_kafka_t* handle = handle_.get();
   if (rebalances_ != nullptr) rebalances_->Inc();
-  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+  // Cooperative (the default here): the lists are the partitions gained or lost, and the others
+  // stay assigned and mirrored. Eager (a user's partition.assignment.strategy): everything is
+  // revoked, then the whole new assignment is given.
+  const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE";
+  const bool assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+  {
     std::lock_guard lock(mu_);
-    std::fill(assigned_.begin(), assigned_.end(), false);
-    std::fill(reached_end_.begin(), reached_end_.end(), false);
+    if (!cooperative) {
+      std::fill(assigned_.begin(), assigned_.end(), false);
+      std::fill(reached_end_.begin(), reached_end_.end(), false);
+    }
     for (int i = 0; i < partitions->cnt; ++i) {
       rd_kafka_topic_partition_t& tp = partitions->elems[i];
       if (tp.partition < 0 || static_cast<size_t>(tp.partition) >= assigned_.size()) continue;
       const auto partition = static_cast<uint32_t>(tp.partition);
-      // Resume where the local mirror ends; a partition never held starts at the beginning.
-      const uint64_t end = log_.EndOffset(partition);
-      tp.offset = end == 0 ? RD_KAFKA_OFFSET_BEGINNING : static_cast<int64_t>(end);
-      assigned_[partition] = true;
+      assigned_[partition] = assign;
+      reached_end_[partition] = false;
+      if (assign) {
+        // Resume where the local mirror ends; a partition never held starts at the beginning.
+        const uint64_t end = log_.EndOffset(partition);
+        tp.offset = end == 0 ? RD_KAFKA_OFFSET_BEGINNING : static_cast<int64_t>(end);
+      }
     }
-    ready_.store(partitions->cnt == 0, std::memory_order_release);
-    LOG(INFO) << "kafka: assigned " << partitions->cnt << " partitions of " << options_.kafka.topic;
-    rd_kafka_assign(handle_.get(), partitions);
+    // Ready when every partition still assigned has been mirrored to its end since it was given.
+    bool all = assign || cooperative;
+    for (size_t p = 0; p < assigned_.size() && all; ++p) all = !assigned_[p] || reached_end_[p];
+    ready_.store(all, std::memory_order_release);
+  }
+  LOG(INFO) << "kafka: " << (assign ? "assigned " : "revoked ") << partitions->cnt
+            << " partitions of " << options_.kafka.topic << " ("
+            << (cooperative ? "cooperative" : "eager") << ")";
+  rd_kafka_error_t* error = nullptr;
+  if (cooperative) {
+    error = assign ? rd_kafka_incremental_assign(handle, partitions)
+                   : rd_kafka_incremental_unassign(handle, partitions);
   } else {
-    {
-      std::lock_guard lock(mu_);
-      std::fill(assigned_.begin(), assigned_.end(), false);
-      std::fill(reached_end_.begin(), reached_end_.end(), false);
-    }
-    ready_.store(false, std::memory_order_release);
-    LOG(INFO) << "kafka: partitions revoked ("
-              << rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err)) << ")";
-    rd_kafka_assign(handle_.get(), nullptr);
+    rd_kafka_assign(handle, assign ? partitions : nullptr);
+  }
+  if (error != nullptr) {
+    LOG(ERROR) << "kafka: changing the assignment failed: " << rd_kafka_error_string(error);
+    rd_kafka_error_destroy(error);
   }
 }
 

@@ -14,7 +14,10 @@
 // partition than its customer's (a producer that keyed it by something else): mirroring it would
 // split that customer's history between two owners.
 //
-// Readiness: false from an assignment until every assigned partition has reached its end once.
+// Assignment is cooperative (incremental): a rebalance moves only the partitions that change owner,
+// and the others keep being mirrored. Readiness: false from the first join, and whenever the node
+// gains a partition, until every assigned partition has been mirrored to its end once; losing a
+// partition does not make a node unready.
 //
 // Thread safety: Start/Stop from one thread; the accessors from any thread.
 
