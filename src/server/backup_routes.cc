@@ -40,16 +40,21 @@ class BackupRunner {
     }
     if (worker.joinable()) worker.join();
   }
-  // False while a backup runs; otherwise runs `work` on the worker thread.
-  bool TryStart(std::function<void()> work) {
+  // False while a backup runs; otherwise runs `work` on the worker thread, marks the runner free,
+  // and only then sends the response `work` made — so a client that starts the next backup as
+  // soon as it has the answer to this one is not refused.
+  bool TryStart(std::function<HttpResponse()> work, Responder respond) {
     std::lock_guard<std::mutex> lock(mu_);
     if (busy_) return false;
     if (worker_.joinable()) worker_.join();  // the previous one has finished (busy_ is false)
     busy_ = true;
-    worker_ = std::thread([this, work = std::move(work)] {
-      work();
-      std::lock_guard<std::mutex> done(mu_);
-      busy_ = false;
+    worker_ = std::thread([this, work = std::move(work), respond = std::move(respond)] {
+      HttpResponse response = work();
+      {
+        std::lock_guard<std::mutex> done(mu_);
+        busy_ = false;
+      }
+      respond(std::move(response));
     });
     return true;
   }
@@ -73,31 +78,34 @@ void RegisterBackupRoutes(Router& router, const BackupRouteDeps& deps) {
         }
         const std::string actor =
             request.principal.key_id.empty() ? "anonymous" : "key:" + request.principal.key_id;
-        const bool started = runner->TryStart([deps, actor, respond] {
-          const int64_t now_us = deps.clock.NowMicros();
-          std::filesystem::path out = std::filesystem::path(deps.backup_dir) / BackupName(now_us);
-          for (int n = 2; std::filesystem::exists(out) && n < 100; ++n) {
-            out = std::filesystem::path(deps.backup_dir) /
-                  (BackupName(now_us) + "-" + std::to_string(n));
-          }
-          auto summary = CreateBackup(deps.store, deps.data_dir, out.string(), now_us);
-          if (!summary.ok()) return respond(ErrorResponse(summary.status()));
-          const std::string name = out.filename().string();
-          if (deps.audit != nullptr) {
-            const json::object detail{{"name", name}, {"files", summary->files}};
-            if (Status recorded = deps.audit->Record(
-                    AuditEntry{actor, "backup.create", "", json::serialize(detail)});
-                !recorded.ok()) {
-              LOG(ERROR) << "audit record failed: " << recorded.ToString();
-            }
-          }
-          json::object body{{"name", name},
-                            {"path", summary->path},
-                            {"files", summary->files},
-                            {"bytes", summary->bytes},
-                            {"createdAt", summary->created_at}};
-          respond(JsonResponse(201, json::serialize(body)));
-        });
+        const bool started = runner->TryStart(
+            [deps, actor]() -> HttpResponse {
+              const int64_t now_us = deps.clock.NowMicros();
+              std::filesystem::path out =
+                  std::filesystem::path(deps.backup_dir) / BackupName(now_us);
+              for (int n = 2; std::filesystem::exists(out) && n < 100; ++n) {
+                out = std::filesystem::path(deps.backup_dir) /
+                      (BackupName(now_us) + "-" + std::to_string(n));
+              }
+              auto summary = CreateBackup(deps.store, deps.data_dir, out.string(), now_us);
+              if (!summary.ok()) return ErrorResponse(summary.status());
+              const std::string name = out.filename().string();
+              if (deps.audit != nullptr) {
+                const json::object detail{{"name", name}, {"files", summary->files}};
+                if (Status recorded = deps.audit->Record(
+                        AuditEntry{actor, "backup.create", "", json::serialize(detail)});
+                    !recorded.ok()) {
+                  LOG(ERROR) << "audit record failed: " << recorded.ToString();
+                }
+              }
+              json::object body{{"name", name},
+                                {"path", summary->path},
+                                {"files", summary->files},
+                                {"bytes", summary->bytes},
+                                {"createdAt", summary->created_at}};
+              return JsonResponse(201, json::serialize(body));
+            },
+            respond);
         if (!started) respond(ErrorResponse(Status::AlreadyExists("a backup is being made")));
       });
 }
