@@ -85,6 +85,7 @@ Status ClusterMember::Attach(EventLog& log, const PrivacyFilter& filter, const C
                       event.received_at_us, std::move(event.payload)};
   };
   ASSIGN_OR_RETURN(source_, stream::KafkaSource::Create(log, std::move(source_options), metrics));
+  log_ = &log;
   log.SetUpstream(sink_.get());
   LOG(INFO) << "cluster mode: topic " << kafka_.topic << " (" << partitions_
             << " partitions), group " << kafka_.group << ", brokers " << kafka_.brokers;
@@ -104,8 +105,24 @@ std::function<bool(std::string_view)> ClusterMember::DeliveryGate(
   };
 }
 
+Status ClusterMember::Start(const std::string& self_url) {
+  ASSIGN_OR_RETURN(directory_, stream::MemberDirectory::Create(kafka_, self_url));
+  source_->Start([directory = directory_.get()](const std::vector<uint32_t>& assigned) {
+    directory->Publish(assigned);
+  });
+  return Status::Ok();
+}
+
+std::optional<std::string> ClusterMember::OwnerUrl(std::string_view identity) const {
+  if (directory_ == nullptr || identity.empty()) return std::nullopt;
+  const uint32_t partition = log_->PartitionFor(identity);
+  if (source_->Owns(partition)) return std::nullopt;
+  return directory_->OwnerOf(partition);
+}
+
 void ClusterMember::Stop(std::chrono::milliseconds flush) {
-  if (source_) source_->Stop();
+  if (source_) source_->Stop();  // publishes the empty assignment on the way out
+  directory_.reset();
   if (sink_) sink_->Flush(flush);
 }
 

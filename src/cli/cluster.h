@@ -16,6 +16,7 @@
 #include "storage/store.h"
 #include "stream/kafka_sink.h"
 #include "stream/kafka_source.h"
+#include "stream/member_directory.h"
 
 namespace mercato::cli {
 
@@ -31,11 +32,17 @@ class ClusterMember {
   // `filter`, like events of the HTTP API.
   Status Attach(EventLog& log, const PrivacyFilter& filter, const Clock& clock,
                 MetricsRegistry* metrics);
-  void Start() { source_->Start(); }
+  // Joins the group and publishes this node's partitions under `self_url` (how other nodes reach
+  // it) so that they can forward reads here.
+  Status Start(const std::string& self_url);
   // Leaves the consumer group, then waits up to `flush` for records still on their way to Kafka.
   void Stop(std::chrono::milliseconds flush);
   bool Ready() const { return source_ != nullptr && source_->Ready(); }
   const stream::KafkaSource* source() const { return source_.get(); }
+
+  // ReadForwarder: the base URL of the node that owns `identity`'s partition when that is another
+  // node (identity = a userId or anonymousId; other ids are answered where they arrive).
+  std::optional<std::string> OwnerUrl(std::string_view identity) const;
 
   // DeliveryOptions::may_deliver: this node owns the customer's partition (that of the identity
   // its events are routed by) and `consumer_cursors` — the journey engine's — have replayed every
@@ -50,6 +57,8 @@ class ClusterMember {
   uint32_t partitions_ = 0;
   std::unique_ptr<stream::KafkaSink> sink_;
   std::unique_ptr<stream::KafkaSource> source_;
+  std::unique_ptr<stream::MemberDirectory> directory_;
+  const EventLog* log_ = nullptr;
 };
 
 }  // namespace mercato::cli

@@ -77,6 +77,9 @@ struct ServeOptions {
   std::string push_token_file;
   PrivacyFlags privacy;
   KafkaFlags kafka;
+  // Cluster mode: the host other nodes reach this one at (forwarded reads). Empty: --listen, or
+  // the machine's host name when listening on every address.
+  std::string advertise_host;
 };
 int RunServe(const ServeOptions& options);
 

@@ -75,6 +75,9 @@ int main(int argc, char** argv) {
       ->add_option("--kafka-group", serve.kafka.group,
                    "Cluster mode: the consumer group all nodes of one cluster join")
       ->capture_default_str();
+  serve_cmd->add_option("--advertise-host", serve.advertise_host,
+                        "Cluster mode: the host name or address other nodes reach this node at "
+                        "(default: --listen, or the host name when listening on every address)");
   serve_cmd->add_option("--kafka-property", serve.kafka.properties,
                         "Cluster mode: a librdkafka property name=value (repeatable; e.g. "
                         "security.protocol=ssl)");

@@ -1,6 +1,7 @@
 // `mercato serve`: the composition root of the single-process deployment.
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <csignal>
@@ -211,6 +212,12 @@ void RaiseDescriptorLimit(size_t max_connections) {
   }
 }
 
+std::string HostName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) return "localhost";
+  return host;
+}
+
 int Fail(const Status& status) {
   std::fprintf(stderr, "mercato serve: %s\n", status.ToString().c_str());
   return 1;
@@ -313,7 +320,11 @@ int RunServe(const ServeOptions& options) {
   router.SetAccessLog(options.access_log);
   RegisterIngestRoutes(router, *node->log, IngestLimits{}, clock, &metrics,
                        node->filter->AsTransform());
-  RegisterProfileRoutes(router, profiles, audit->get());
+  ReadForwarder forwarder;
+  if (cluster) {
+    forwarder = [&cluster](std::string_view identity) { return cluster->OwnerUrl(identity); };
+  }
+  RegisterProfileRoutes(router, profiles, audit->get(), forwarder);
   ErasureService erasure(*node->store, *node->log, builder, profiles, audit->get(), clock,
                          &metrics);
   SegmentErasureParticipant segment_erasure(**segments);
@@ -337,7 +348,7 @@ int RunServe(const ServeOptions& options) {
   recserve::RecommendService recommendations(*node->store, profiles, &catalog, weather->get(),
                                              clock, recommend_options);
   if (Status status = recommendations.Start(); !status.ok()) return Fail(status);
-  RegisterRecommendationRoutes(router, recommendations);
+  RegisterRecommendationRoutes(router, recommendations, forwarder);
   content::TemplateStore templates(*node->store, clock);
   RegisterTemplateRoutes(router,
                          TemplateRouteDeps{templates, profiles, &recommendations, audit->get()});
@@ -493,7 +504,26 @@ int RunServe(const ServeOptions& options) {
     node->log->Stop();
     return Fail(status);
   }
-  if (cluster) cluster->Start();
+  if (cluster) {
+    const std::string host =
+        options.advertise_host.empty()
+            ? (options.listen == "0.0.0.0" || options.listen == "::" ? HostName() : options.listen)
+            : options.advertise_host;
+    const std::string self_url = std::string(server.tls() ? "https" : "http") + "://" +
+                                 (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
+                                 ":" + std::to_string(server.port());
+    if (Status status = cluster->Start(self_url); !status.ok()) {
+      server.Stop(/*drain_ms=*/0);
+      model_runs.Stop();
+      erasure.Stop();
+      profile_runner.Stop();
+      segment_runner.Stop();
+      journey_runner.Stop();
+      delivery_runner.Stop();
+      node->log->Stop();
+      return Fail(status);
+    }
+  }
   ready.store(true);
   anomaly_ticker.Start();
   std::printf("mercato listening on %s://%s:%u (data in %s, sync=%s)\n",

@@ -12,6 +12,7 @@
 #include "privacy/audit_log.h"
 #include "profile/profile_store.h"
 #include "server/auth.h"
+#include "server/forwarding.h"
 #include "server/key_store.h"
 #include "server/router.h"
 #include "storage/event_log.h"
@@ -61,7 +62,9 @@ void RegisterIngestRoutes(Router& router, EventLog& log, const IngestLimits& lim
 // Read scope, query class.
 // Each successful profile or history read is recorded in `audit` (may be null) as "profile.read" /
 // "profile.events.read" with the caller's key and the customer id.
-void RegisterProfileRoutes(Router& router, const ProfileStore& profiles, AuditLog* audit = nullptr);
+// `forwarder` (cluster mode): reads of a customer another node owns go to that node.
+void RegisterProfileRoutes(Router& router, const ProfileStore& profiles, AuditLog* audit = nullptr,
+                           const ReadForwarder& forwarder = {});
 
 // GET /v1/keys, POST /v1/keys, POST /v1/keys/{id}/rotate, DELETE /v1/keys/{id}. Admin scope,
 // admin class. Listings include `ring`'s flag keys, which cannot be changed.
@@ -109,7 +112,8 @@ void RegisterCatalogRoutes(Router& router, catalog::CatalogStore& catalog);
 // (an explicit item sequence) and GET /v1/models/recommendations (the current version, the
 // training state and the stored versions). Admin scope, admin class: POST
 // /v1/models/recommendations (202; trains on a background thread; 409 while one runs).
-void RegisterRecommendationRoutes(Router& router, recserve::RecommendService& service);
+void RegisterRecommendationRoutes(Router& router, recserve::RecommendService& service,
+                                  const ReadForwarder& forwarder = {});
 
 // Journeys (docs/journeys.md, docs/api.md "Journeys"). Admin scope, admin class: POST
 // /v1/journeys/validate (200 with every error and its path, or the canonical definition), POST

@@ -267,6 +267,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     request.content_type = std::string(message[http::field::content_type]);
     request.origin = std::string(message[http::field::origin]);
     request.remote_address = remote_address_;
+    request.forwarded = !message["X-Mercato-Forwarded"].empty();
     request.request_id = RequestIdFor(message["X-Request-Id"]);
     request.body = std::move(message.body());
     auto self = this->shared_from_this();

@@ -30,6 +30,7 @@ struct HttpRequest {
   std::string body;
   std::string origin;          // the Origin header (CORS)
   std::string remote_address;  // the peer's IP address as text ("127.0.0.1", "::1")
+  bool forwarded = false;      // X-Mercato-Forwarded: another cluster node passed it on
   // The client's X-Request-Id when it is 1-128 characters of [A-Za-z0-9._:-], else one made
   // here (16 hex digits); echoed in the response and written with every log line of the request.
   std::string request_id;

@@ -99,20 +99,23 @@ void HandleStats(const ProfileStore& profiles, const HttpRequest& request,
 
 }  // namespace
 
-void RegisterProfileRoutes(Router& router, const ProfileStore& profiles, AuditLog* audit) {
+void RegisterProfileRoutes(Router& router, const ProfileStore& profiles, AuditLog* audit,
+                           const ReadForwarder& forwarder) {
   router.Add("GET", "/v1/stats", "/v1/stats", Access::kRead, AdmissionClass::kQuery,
              [&profiles](HttpRequest&& request, const Responder& respond) {
                HandleStats(profiles, request, respond);
              });
   router.Add("GET", "/v1/profiles/{id}", "/v1/profiles/{id}", Access::kRead, AdmissionClass::kQuery,
-             [&profiles, audit](HttpRequest&& request, const Responder& respond) {
-               HandleProfile(profiles, audit, /*events=*/false, request, respond);
-             });
+             ForwardingHandler(forwarder, "id",
+                               [&profiles, audit](HttpRequest&& request, const Responder& respond) {
+                                 HandleProfile(profiles, audit, /*events=*/false, request, respond);
+                               }));
   router.Add("GET", "/v1/profiles/{id}/events", "/v1/profiles/{id}/events", Access::kRead,
              AdmissionClass::kQuery,
-             [&profiles, audit](HttpRequest&& request, const Responder& respond) {
-               HandleProfile(profiles, audit, /*events=*/true, request, respond);
-             });
+             ForwardingHandler(forwarder, "id",
+                               [&profiles, audit](HttpRequest&& request, const Responder& respond) {
+                                 HandleProfile(profiles, audit, /*events=*/true, request, respond);
+                               }));
 }
 
 }  // namespace mercato

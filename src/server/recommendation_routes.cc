@@ -285,20 +285,23 @@ HttpResponse AnswerResponse(const Result<recserve::RecommendAnswer>& answer) {
 
 }  // namespace
 
-void RegisterRecommendationRoutes(Router& router, RecommendService& service) {
+void RegisterRecommendationRoutes(Router& router, recserve::RecommendService& service,
+                                  const ReadForwarder& forwarder) {
   router.Add("POST", "/v1/recommendations/session", "/v1/recommendations/session", Access::kRead,
              AdmissionClass::kQuery, [&service](HttpRequest&& request, const Responder& respond) {
                auto parsed = ParseSessionBody(request.body);
                if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
                respond(AnswerResponse(service.ForSession(parsed->first, parsed->second)));
              });
-  router.Add("GET", "/v1/recommendations/{customer}", "/v1/recommendations/{customer}",
-             Access::kRead, AdmissionClass::kQuery,
-             [&service](HttpRequest&& request, const Responder& respond) {
-               auto parsed = ParseQuery(request);
-               if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
-               respond(AnswerResponse(service.ForCustomer(request.PathParam("customer"), *parsed)));
-             });
+  router.Add(
+      "GET", "/v1/recommendations/{customer}", "/v1/recommendations/{customer}", Access::kRead,
+      AdmissionClass::kQuery,
+      ForwardingHandler(
+          forwarder, "customer", [&service](HttpRequest&& request, const Responder& respond) {
+            auto parsed = ParseQuery(request);
+            if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
+            respond(AnswerResponse(service.ForCustomer(request.PathParam("customer"), *parsed)));
+          }));
   router.Add("GET", "/v1/models/recommendations", "/v1/models/recommendations", Access::kRead,
              AdmissionClass::kQuery, [&service](HttpRequest&&, const Responder& respond) {
                json::object out = service.Describe();

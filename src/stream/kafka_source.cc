@@ -72,8 +72,13 @@ Result<std::unique_ptr<KafkaSource>> KafkaSource::Create(EventLog& log, KafkaSou
 
 KafkaSource::~KafkaSource() { Stop(); }
 
-void KafkaSource::Start() {
+void KafkaSource::Start(std::function<void(const std::vector<uint32_t>&)> on_assignment) {
   if (thread_.joinable()) return;
+  if (on_assignment) {
+    on_assignment_ = std::move(on_assignment);
+  } else {
+    on_assignment_ = options_.on_assignment;
+  }
   stopping_.store(false);
   const std::string& topic = options_.kafka.topic;
   rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
@@ -192,6 +197,7 @@ void KafkaSource::OnRebalance(int err, void* opaque_list) {
     LOG(ERROR) << "kafka: changing the assignment failed: " << rd_kafka_error_string(error);
     rd_kafka_error_destroy(error);
   }
+  if (on_assignment_) on_assignment_(Assigned());
 }
 
 Result<AppendItem> KafkaSource::ToItem(const void* opaque_message) {

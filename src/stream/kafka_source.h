@@ -43,6 +43,9 @@ struct KafkaSourceOptions {
   KafkaOptions kafka;
   size_t max_batch = 2'000;   // records per local append
   ExternalRecordFn external;  // empty: records without mercato's headers are rejected
+  // Called on the source's thread after every change of the assignment, with the partitions now
+  // assigned (MemberDirectory::Publish). May be empty.
+  std::function<void(const std::vector<uint32_t>& assigned)> on_assignment;
 };
 
 // What GET /v1/admin/cluster shows.
@@ -64,7 +67,8 @@ class KafkaSource {
                                                      MetricsRegistry* metrics);
   ~KafkaSource();  // Stop()
 
-  void Start();
+  // `on_assignment` replaces the option of that name; call before Start.
+  void Start(std::function<void(const std::vector<uint32_t>&)> on_assignment = {});
   // Leaves the group (its partitions move to the other members at once) and joins the thread.
   void Stop();
 
@@ -91,6 +95,7 @@ class KafkaSource {
 
   EventLog& log_;
   const KafkaSourceOptions options_;
+  std::function<void(const std::vector<uint32_t>&)> on_assignment_;
   KafkaHandle handle_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};

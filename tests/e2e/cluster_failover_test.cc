@@ -31,7 +31,9 @@ class ClusterFailoverTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string error;
-    ASSERT_TRUE(kafka_.Start(3, {"mercato.events:" + std::to_string(kPartitions)}, error)) << error;
+    ASSERT_TRUE(kafka_.Start(
+        3, {"mercato.events:" + std::to_string(kPartitions), "mercato.events.members:1"}, error))
+        << error;
   }
 
   void StartNodes(const std::vector<std::string>& extra = {}) {
@@ -153,6 +155,22 @@ class ClusterFailoverTest : public ::testing::Test {
     return true;
   }
 
+  // Every live node answers every customer's profile with the owner's counts: a node that does
+  // not own the customer forwards the read (X-Mercato-Forwarded-To says where).
+  bool ReadableEverywhere(const std::vector<int>& live, std::string& detail) {
+    for (const auto& [user, expected] : acknowledged_) {
+      for (int i : live) {
+        const int64_t counted = Orders(i, user);
+        if (counted != expected) {
+          detail = user + " read on node " + std::to_string(i) + ": " + std::to_string(counted) +
+                   " orders, " + std::to_string(expected) + " sent";
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   TempDir dir_;
   KafkaMockProcess kafka_;
   std::vector<std::unique_ptr<ServerProcess>> nodes_;
@@ -187,13 +205,19 @@ TEST_F(ClusterFailoverTest, AKilledNodesPartitionsMoveAndNoAcknowledgedEventIsLo
   SendOrders({0, 1, 2}, 300, rng);
   std::string detail;
   ASSERT_TRUE(WaitFor([&] { return AllCounted({0, 1, 2}, detail); }, 60'000)) << detail;
-  // A customer's profile exists only on the node that owns its partition.
-  for (int c = 0; c < kCustomers; ++c) {
-    const std::string user = "user-" + std::to_string(c);
-    if (!acknowledged_.count(user)) continue;
-    int holders = 0;
-    for (int i = 0; i < 3; ++i) holders += Orders(i, user) >= 0 ? 1 : 0;
-    EXPECT_EQ(holders, 1) << user;
+  // Any node answers for any customer (reads of customers it does not own are forwarded).
+  ASSERT_TRUE(WaitFor([&] { return ReadableEverywhere({0, 1, 2}, detail); }, 30'000)) << detail;
+  {
+    const std::string user = acknowledged_.begin()->first;
+    const uint32_t partition = KafkaPartition(user, kPartitions);
+    for (int i = 0; i < 3; ++i) {
+      HttpClient http(nodes_[static_cast<size_t>(i)]->port());
+      ClientResponse response = http.Get("/v1/profiles/" + user, BasicAuth(kAdminKey));
+      EXPECT_EQ(response.status, 200);
+      // Forwarded exactly when node i does not own the customer's partition.
+      EXPECT_EQ(response.Header("X-Mercato-Forwarded-To").empty(), Owned(i).count(partition) == 1)
+          << "node " << i;
+    }
   }
 
   // SIGKILL the node with the most partitions; keep sending while the group notices.
@@ -209,6 +233,7 @@ TEST_F(ClusterFailoverTest, AKilledNodesPartitionsMoveAndNoAcknowledgedEventIsLo
       << "the survivors never took over partitions of node " << victim;
   SendOrders(live, 100, rng);
   ASSERT_TRUE(WaitFor([&] { return AllCounted(live, detail); }, 90'000)) << detail;
+  ASSERT_TRUE(WaitFor([&] { return ReadableEverywhere(live, detail); }, 30'000)) << detail;
   size_t taken = 0;
   for (int i : live) {
     for (uint32_t p : Owned(i)) taken += moved.count(p);
@@ -221,6 +246,7 @@ TEST_F(ClusterFailoverTest, AKilledNodesPartitionsMoveAndNoAcknowledgedEventIsLo
   ASSERT_TRUE(WaitFor([&] { return Settled({0, 1, 2}); }, 90'000)) << "no rebalance after rejoin";
   SendOrders({0, 1, 2}, 60, rng);
   ASSERT_TRUE(WaitFor([&] { return AllCounted({0, 1, 2}, detail); }, 90'000)) << detail;
+  ASSERT_TRUE(WaitFor([&] { return ReadableEverywhere({0, 1, 2}, detail); }, 30'000)) << detail;
 }
 
 // A welcome e-mail journey on every node; customers sign up while the busiest node is SIGKILLed
