@@ -5,6 +5,8 @@
 
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mercato::channel::internal {
 
@@ -12,6 +14,17 @@ namespace mercato::channel::internal {
 inline void CurlGlobalInit() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// Appends "name: value" lines to `list` (which may be null); free with curl_slist_free_all.
+inline curl_slist* AppendHeaders(curl_slist* list,
+                                 const std::vector<std::pair<std::string, std::string>>& headers) {
+  for (const auto& [name, value] : headers) {
+    std::string line = name;
+    line.append(": ").append(value);
+    list = curl_slist_append(list, line.c_str());
+  }
+  return list;
 }
 
 // Timeouts, CA file, no signals (threads), and the error buffer; then performs the transfer and

@@ -36,12 +36,7 @@ Result<FetchedResponse> HttpFetch(const std::string& url,
   char error[CURL_ERROR_SIZE] = {0};
   Received received;
   received.max_body = max_body;
-  curl_slist* list = nullptr;
-  for (const auto& [name, value] : headers) {
-    std::string line = name;
-    line.append(": ").append(value);
-    list = curl_slist_append(list, line.c_str());
-  }
+  curl_slist* list = internal::AppendHeaders(nullptr, headers);
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);

@@ -63,11 +63,7 @@ HttpResult HttpSender::Post(const std::string& url, const std::string& body,
   Received received;
   curl_slist* list = curl_slist_append(nullptr, "Content-Type: application/json");
   list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
-  for (const auto& [name, value] : headers) {
-    std::string line = name;
-    line.append(": ").append(value);
-    list = curl_slist_append(list, line.c_str());
-  }
+  list = internal::AppendHeaders(list, headers);
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_POST, 1L);

@@ -477,33 +477,26 @@ int RunServe(const ServeOptions& options) {
     journey_runner.Start();
     delivery_runner.Start();
   }
-  if (Status status = erasure.Start(); !status.ok()) {
+  // A later start that fails undoes the earlier ones, newest first.
+  enum class Started { kConsumers, kErasure, kModelRuns, kServer };
+  Started started = Started::kConsumers;
+  auto abandon = [&](const Status& status) {
+    if (started >= Started::kServer) server.Stop(/*drain_ms=*/0);
+    if (started >= Started::kModelRuns) model_runs.Stop();
+    if (started >= Started::kErasure) erasure.Stop();
     profile_runner.Stop();
     segment_runner.Stop();
     journey_runner.Stop();
     delivery_runner.Stop();
     node->log->Stop();
     return Fail(status);
-  }
-  if (Status status = model_runs.Start(); !status.ok()) {
-    erasure.Stop();
-    profile_runner.Stop();
-    segment_runner.Stop();
-    journey_runner.Stop();
-    delivery_runner.Stop();
-    node->log->Stop();
-    return Fail(status);
-  }
-  if (Status status = server.Start(); !status.ok()) {
-    model_runs.Stop();
-    erasure.Stop();
-    profile_runner.Stop();
-    segment_runner.Stop();
-    journey_runner.Stop();
-    delivery_runner.Stop();
-    node->log->Stop();
-    return Fail(status);
-  }
+  };
+  if (Status status = erasure.Start(); !status.ok()) return abandon(status);
+  started = Started::kErasure;
+  if (Status status = model_runs.Start(); !status.ok()) return abandon(status);
+  started = Started::kModelRuns;
+  if (Status status = server.Start(); !status.ok()) return abandon(status);
+  started = Started::kServer;
   if (cluster) {
     const std::string host =
         options.advertise_host.empty()
@@ -512,17 +505,7 @@ int RunServe(const ServeOptions& options) {
     const std::string self_url = std::string(server.tls() ? "https" : "http") + "://" +
                                  (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
                                  ":" + std::to_string(server.port());
-    if (Status status = cluster->Start(self_url); !status.ok()) {
-      server.Stop(/*drain_ms=*/0);
-      model_runs.Stop();
-      erasure.Stop();
-      profile_runner.Stop();
-      segment_runner.Stop();
-      journey_runner.Stop();
-      delivery_runner.Stop();
-      node->log->Stop();
-      return Fail(status);
-    }
+    if (Status status = cluster->Start(self_url); !status.ok()) return abandon(status);
   }
   ready.store(true);
   anomaly_ticker.Start();

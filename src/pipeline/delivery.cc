@@ -164,7 +164,10 @@ Result<size_t> DeliveryWorker::Step(size_t max_messages) {
       const json::value record = json::parse(*done, ec);
       const json::object* fields = ec ? nullptr : record.if_object();
       const json::value* outcome = fields != nullptr ? fields->if_contains("outcome") : nullptr;
-      if (outcome != nullptr && *outcome == "unconfirmed") {
+      if (outcome == nullptr || *outcome != "unconfirmed") {
+        // A replay of a finished message (after a crash, or on a partition's new owner).
+        AddCounter(store_, batch, *message, "already_finished");
+      } else {
         json::object record{{"outcome", "delivered"},
                             {"detail",
                              "in doubt: stopped after the commit point, before the "

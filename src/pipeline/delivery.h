@@ -4,7 +4,8 @@
 // outcome (docs/journeys.md, "Delivery").
 //
 // For each due message, in due order:
-//  1. A key already recorded as finished ("x/" key) is dropped: a replay is never sent again.
+//  1. A key already recorded as finished ("x/" key) is dropped: a replay is never sent again
+//     (counted per step as `already_finished`).
 //  2. Guards, at send time: consent for the channel's purpose (e-mail, push and chat need
 //     email_marketing, i.e. direct marketing; audience_add needs advertising); suppression of the
 //     channel for the customer (unsubscribed, bounced, complained); the frequency cap of the

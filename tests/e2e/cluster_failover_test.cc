@@ -10,7 +10,6 @@
 #include <memory>
 #include <random>
 #include <set>
-#include <thread>
 
 #include "core/hash.h"
 #include "support/http_client.h"
@@ -327,8 +326,31 @@ TEST_F(ClusterFailoverTest, NoJourneyEmailIsSentTwiceAcrossAFailover) {
   EXPECT_TRUE(WaitFor(
       [&] { return smtp.Messages().size() + static_cast<size_t>(in_doubt()) >= total; }, 120'000))
       << smtp.Messages().size() << " e-mails of " << total;
-  // Replays have had their chance to repeat something: the survivors are settled and idle.
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // Wait until nothing more can be sent: on every survivor each message its journey engine
+  // enqueued (replays of the victim's partitions included) has an outcome — sent, skipped, dead
+  // or found already finished — so a duplicate would be at the receiver by now.
+  auto settled_outbox = [&] {
+    for (int i : live) {
+      auto stats = Admin(i, "GET", "/v1/journeys/welcome/stats");
+      if (stats.status != 200) return false;
+      const boost::json::value body = boost::json::parse(stats.body);
+      int64_t enqueued = 0;
+      int64_t finished = 0;
+      for (const auto& entry : body.at("steps").as_array()) {
+        for (const auto& [name, value] : entry.at("counters").as_object()) {
+          const int64_t n = value.to_number<int64_t>();
+          if (name == "enqueued") enqueued += n;
+          if (name == "sent" || name == "dead" || name == "already_finished" ||
+              name.starts_with("skipped/")) {
+            finished += n;
+          }
+        }
+      }
+      if (enqueued == 0 || finished < enqueued) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(WaitFor(settled_outbox, 120'000)) << "a survivor still has messages to deliver";
   std::map<std::string, int> per_recipient;
   for (const boost::json::value& message : smtp.Messages()) {
     ++per_recipient[std::string(message.as_object().at("rcpt_to").as_string())];

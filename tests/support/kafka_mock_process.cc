@@ -1,12 +1,12 @@
 #include "support/kafka_mock_process.h"
 
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdlib>
+
+#include "support/child_process.h"
 
 namespace mercato::testing {
 
@@ -30,53 +30,15 @@ bool KafkaMockProcess::Start(int brokers, const std::vector<std::string>& topics
     argv_text.emplace_back("--topic");
     argv_text.push_back(topic);
   }
-  int in_pipe[2];
-  int out_pipe[2];
-  if (pipe(in_pipe) != 0) {
-    error = "pipe failed";
-    return false;
+  StartedChild child;
+  const bool started = SpawnAndAwaitLine(argv_text, "bootstrap ", 20, child);
+  pid_ = child.pid;
+  stdin_fd_ = child.stdin_fd;
+  if (started) {
+    bootstrap_ = child.value;
+    return true;
   }
-  if (pipe(out_pipe) != 0) {
-    close(in_pipe[0]);
-    close(in_pipe[1]);
-    error = "pipe failed";
-    return false;
-  }
-  pid_ = fork();
-  if (pid_ == 0) {
-    dup2(in_pipe[0], STDIN_FILENO);
-    dup2(out_pipe[1], STDOUT_FILENO);
-    close(in_pipe[1]);
-    close(out_pipe[0]);
-    std::vector<char*> argv;
-    argv.reserve(argv_text.size() + 1);
-    for (std::string& arg : argv_text) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(in_pipe[0]);
-  close(out_pipe[1]);
-  stdin_fd_ = in_pipe[1];
-  std::string output;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd fd{out_pipe[0], POLLIN, 0};
-    if (poll(&fd, 1, 100) <= 0) continue;
-    char buffer[512];
-    const ssize_t n = read(out_pipe[0], buffer, sizeof(buffer));
-    if (n <= 0) break;
-    output.append(buffer, static_cast<size_t>(n));
-    const size_t at = output.find("bootstrap ");
-    const size_t end = output.find('\n', at);
-    if (at != std::string::npos && end != std::string::npos) {
-      bootstrap_ = output.substr(at + 10, end - at - 10);
-      close(out_pipe[0]);
-      return true;
-    }
-  }
-  close(out_pipe[0]);
-  error = "kafka_mock did not start; it printed: " + output;
+  error = "kafka_mock did not start; it printed: " + child.output;
   return false;
 }
 
