@@ -57,6 +57,9 @@ struct ServeOptions {
   // Where customers reach this node (e.g. "https://mail.shop.example"): e-mails then carry a
   // one-click unsubscribe link to <public_url>/v1/unsubscribe. Empty: no link.
   std::string public_url;
+  // The built dashboard served at /ui/ (server/api.h RegisterUiRoutes): --ui-dir, else
+  // $MERCATO_UI_DIR, else the source tree's web/dist (MERCATO_DEFAULT_UI_DIR, set by CMake).
+  std::string ui_dir = MERCATO_DEFAULT_UI_DIR;
   // Where POST /v1/admin/backups writes backups (pipeline/backup.h). Empty: the route refuses.
   std::string backup_dir;
   // The process log's format ("text" or "json", core/logging.h), and one record per request.

@@ -81,6 +81,11 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--kafka-property", serve.kafka.properties,
                         "Cluster mode: a librdkafka property name=value (repeatable; e.g. "
                         "security.protocol=ssl)");
+  serve_cmd
+      ->add_option("--ui-dir", serve.ui_dir,
+                   "The built dashboard served at /ui/ (`make web` builds web/dist)")
+      ->envname("MERCATO_UI_DIR")
+      ->capture_default_str();
   serve_cmd->add_option("--backup-dir", serve.backup_dir,
                         "Directory for backups made with POST /v1/admin/backups (outside the data "
                         "directory)");

@@ -428,6 +428,12 @@ int RunServe(const ServeOptions& options) {
                                                clock, audit->get()});
   JourneyErasureParticipant journey_erasure(**journey_engine, delivery);
   erasure.AddParticipant(&journey_erasure);
+  RegisterUiRoutes(router, options.ui_dir);
+  if (std::error_code ec;
+      !std::filesystem::is_regular_file(std::filesystem::path(options.ui_dir) / "index.html", ec)) {
+    LOG(INFO) << "no dashboard in '" << options.ui_dir
+              << "' (no index.html): /ui/ answers 404 until `make web` builds it";
+  }
   std::atomic<bool> ready{false};
   RegisterClusterRoutes(router, cluster ? cluster->source() : nullptr);
   // In cluster mode a node is not ready while it mirrors partitions it was just assigned.

@@ -205,4 +205,16 @@ void RegisterClusterRoutes(Router& router, const stream::KafkaSource* source);
 
 void RegisterOpsRoutes(Router& router, MetricsRegistry& metrics, std::function<bool()> ready);
 
+// The static dashboard built into `dir` (web/dist), public, ops class: the page holds no data and
+// its API calls carry the user's key. GET /ui redirects (302) to /ui/, which serves index.html;
+// GET /ui/{file} and /ui/assets/{file} serve one regular file of `dir` or `dir`/assets (Vite's
+// top-level files and its hashed bundles; the router has no wildcard). A name with "..", '/', '\',
+// NUL or a leading dot, a symbolic link, anything but a regular file, and a missing file are 404.
+// Content-Type follows the extension; every answer carries X-Content-Type-Options: nosniff, a
+// Content-Security-Policy allowing only this origin, and Referrer-Policy: no-referrer;
+// Cache-Control is "no-cache" for top-level files and immutable for assets/. /ui/ answers 404
+// saying the dashboard is not built (run `make web`) when `dir` (empty: none) or its index.html is
+// missing. Files are read on each request, so a rebuilt dashboard is served without a restart.
+void RegisterUiRoutes(Router& router, const std::string& dir);
+
 }  // namespace mercato

@@ -48,6 +48,7 @@ struct TestServerOptions {
   scoring::RunnerOptions model_runs;  // e.g. a hook that holds a run (tests of 409)
   std::string backup_dir;             // POST /v1/admin/backups writes here; empty: refused
   bool access_log = false;            // Router::SetAccessLog
+  std::string ui_dir;                 // the dashboard served at /ui/; empty: not built
 };
 
 class TestServer {
@@ -140,6 +141,7 @@ class TestServer {
         *router_, BackupRouteDeps{*store_, dir_.str(), options.backup_dir, clock_, options.audit});
     recommend_erasure_ = std::make_unique<RecommendErasureParticipant>(*recommendations_);
     erasure_->AddParticipant(recommend_erasure_.get());
+    RegisterUiRoutes(*router_, options.ui_dir);
     RegisterOpsRoutes(*router_, metrics_, [] { return true; });
     if (options.extra_routes) options.extra_routes(*router_);
     server_ = std::make_unique<HttpServer>(
