@@ -1,5 +1,6 @@
 #include "pipeline/erasure_service.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 
@@ -240,6 +241,32 @@ Result<ErasureJob> ErasureService::Get(std::string_view job_id) const {
     return stored.status();
   }
   return Parse(*stored);
+}
+
+Result<std::vector<ErasureJob>> ErasureService::List(size_t limit) const {
+  const auto newer = [](const ErasureJob& a, const ErasureJob& b) {
+    return a.requested_at_us != b.requested_at_us ? a.requested_at_us > b.requested_at_us
+                                                  : a.id < b.id;
+  };
+  // A heap of the `limit` newest seen so far, the oldest of them on top.
+  std::vector<ErasureJob> newest;
+  if (limit == 0) return newest;
+  const rocksdb::Slice prefix(kJobPrefix.data(), kJobPrefix.size());
+  auto it = store_.NewIterator(Cf::kMeta);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    ASSIGN_OR_RETURN(ErasureJob job, Parse(it->value().ToStringView()));
+    if (newest.size() == limit) {
+      if (!newer(job, newest.front())) continue;
+      std::pop_heap(newest.begin(), newest.end(), newer);
+      newest.back() = std::move(job);
+    } else {
+      newest.push_back(std::move(job));
+    }
+    std::push_heap(newest.begin(), newest.end(), newer);
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "listing erasure jobs"));
+  std::sort_heap(newest.begin(), newest.end(), newer);
+  return newest;
 }
 
 Result<ErasureJob> ErasureService::Wait(std::string_view job_id, int64_t timeout_ms) const {

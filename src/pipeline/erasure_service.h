@@ -83,6 +83,10 @@ class ErasureService {
   Result<ErasureJob> Request(std::string_view subject, const std::string& actor);
   // NotFound for an unknown job id.
   Result<ErasureJob> Get(std::string_view job_id) const;
+  // Up to `limit` jobs, the most recently requested first (equal times by id). Reads every stored
+  // job (one per request ever made, a few hundred bytes each; ids are random, so there is no
+  // order to seek by). IoError or Corruption when a job cannot be read.
+  Result<std::vector<ErasureJob>> List(size_t limit) const;
   // Blocks until the job is done or failed, or `timeout_ms` passes (then Unavailable).
   Result<ErasureJob> Wait(std::string_view job_id, int64_t timeout_ms) const;
 

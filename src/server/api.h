@@ -71,8 +71,9 @@ void RegisterProfileRoutes(Router& router, const ProfileStore& profiles, AuditLo
 void RegisterKeyRoutes(Router& router, KeyStore& store, const KeyRing& ring, const Clock& clock);
 
 // The data subject's rights (docs/privacy.md). Admin scope: POST /v1/privacy/erasure (202 with a
-// status URL), GET /v1/privacy/erasure/{id}, GET /v1/privacy/export/{id} (audited). Write scope:
-// POST /v1/privacy/consent (appends a consent event to the log through `transform`).
+// status URL), GET /v1/privacy/erasure/{id}, GET /v1/privacy/erasure?limit=50 ({"requests":
+// [status documents, newest first]}, limit 1..1000), GET /v1/privacy/export/{id} (audited). Write
+// scope: POST /v1/privacy/consent (appends a consent event to the log through `transform`).
 struct PrivacyRouteDeps {
   ErasureService& erasure;
   const ProfileStore& profiles;

@@ -2,6 +2,7 @@
 // export, and consent updates.
 
 #include <boost/json.hpp>
+#include <charconv>
 
 #include "core/logging.h"
 #include "privacy/consent.h"
@@ -63,6 +64,31 @@ void HandleErasureStatus(const ErasureService& erasure, const HttpRequest& reque
   auto job = erasure.Get(request.PathParam("id"));
   if (!job.ok()) return respond(ErrorResponse(job.status()));
   respond(JsonResponse(200, job->ToApiJson()));
+}
+
+// GET /v1/privacy/erasure?limit=50: the newest erasure jobs, each as its status document.
+void HandleErasureList(const ErasureService& erasure, const HttpRequest& request,
+                       const Responder& respond) {
+  constexpr size_t kDefaultLimit = 50;
+  constexpr size_t kMaxLimit = 1000;
+  size_t limit = kDefaultLimit;
+  if (const std::string text = request.QueryParam("limit"); !text.empty()) {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc() || end != text.data() + text.size() || limit < 1 || limit > kMaxLimit) {
+      return respond(
+          ErrorResponse(Status::InvalidArgument("'limit' must be an integer from 1 to 1000")));
+    }
+  }
+  auto jobs = erasure.List(limit);
+  if (!jobs.ok()) return respond(ErrorResponse(jobs.status()));
+  // Each job's document is ToApiJson's, so a list entry and GET /v1/privacy/erasure/{id} agree.
+  std::string body = "{\"requests\":[";
+  for (size_t index = 0; index < jobs->size(); ++index) {
+    if (index > 0) body.push_back(',');
+    body += (*jobs)[index].ToApiJson();
+  }
+  body += "]}";
+  respond(JsonResponse(200, std::move(body)));
 }
 
 void HandleExport(const ProfileStore& profiles, AuditLog* audit, const HttpRequest& request,
@@ -137,6 +163,10 @@ void RegisterPrivacyRoutes(Router& router, const PrivacyRouteDeps& deps) {
   router.Add("POST", "/v1/privacy/erasure", "/v1/privacy/erasure", Access::kAdmin,
              AdmissionClass::kAdmin, [deps](HttpRequest&& request, const Responder& respond) {
                HandleErasureRequest(deps.erasure, request, respond);
+             });
+  router.Add("GET", "/v1/privacy/erasure", "/v1/privacy/erasure", Access::kAdmin,
+             AdmissionClass::kQuery, [deps](HttpRequest&& request, const Responder& respond) {
+               HandleErasureList(deps.erasure, request, respond);
              });
   router.Add("GET", "/v1/privacy/erasure/{id}", "/v1/privacy/erasure/{id}", Access::kAdmin,
              AdmissionClass::kQuery, [deps](HttpRequest&& request, const Responder& respond) {

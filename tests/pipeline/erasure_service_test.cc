@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "event/parser.h"
@@ -213,6 +214,52 @@ TEST_F(ErasureServiceTest, JobWaitsForTheConsumerAndSurvivesARestart) {
   EXPECT_EQ(done->state, "done") << done->error;
   EXPECT_EQ(done->removed.events, 4u);
   EXPECT_EQ(profiles_->Resolve(kUserId).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(ErasureServiceTest, ListShowsTheNewestRequestsFirst) {
+  auto empty = service_->List(10);
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_TRUE(empty->empty());
+  std::string batch = R"({"batch":[)";
+  for (int customer = 1; customer <= 5; ++customer) {
+    if (customer > 1) batch += ",";
+    batch += R"({"type":"identify","userId":"list-)" + std::to_string(customer) + R"("})";
+  }
+  Send(batch + "]}");
+  ProcessAll();
+  // Requested out of time order, so that picking the newest cannot rely on the order of requests.
+  const int64_t start = clock_.NowMicros();
+  std::map<int64_t, std::string> id_at;  // seconds after start -> job id
+  for (int seconds : {3, 1, 5, 2, 4}) {
+    clock_.Set(start + seconds * kMicrosPerSecond);
+    auto job = service_->Request("list-" + std::to_string(seconds), "key:a");
+    ASSERT_TRUE(job.ok()) << job.status().ToString();
+    id_at[seconds] = job->id;
+  }
+  auto all = service_->List(10);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 5u);
+  for (int rank = 0; rank < 5; ++rank) {
+    EXPECT_EQ((*all)[rank].id, id_at[5 - rank]) << rank;
+    EXPECT_EQ((*all)[rank].requested_at_us, start + (5 - rank) * kMicrosPerSecond);
+  }
+  auto newest = service_->List(3);
+  ASSERT_TRUE(newest.ok()) << newest.status().ToString();
+  ASSERT_EQ(newest->size(), 3u);
+  EXPECT_EQ((*newest)[0].id, id_at[5]);
+  EXPECT_EQ((*newest)[1].id, id_at[4]);
+  EXPECT_EQ((*newest)[2].id, id_at[3]);
+  for (const auto& [seconds, id] : id_at) {
+    auto done = service_->Wait(id, 20'000);
+    ASSERT_TRUE(done.ok()) << done.status().ToString();
+    EXPECT_EQ(done->state, "done") << done->error;
+  }
+  // Finished jobs stay listed, with their outcome.
+  auto after = service_->List(1);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].id, id_at[5]);
+  EXPECT_EQ((*after)[0].state, "done");
 }
 
 }  // namespace

@@ -91,5 +91,63 @@ TEST_F(PrivacyApiTest, ExportAndErasure) {
   EXPECT_EQ(http_.Get("/v1/privacy/erasure/er_unknown", BasicAuth(kAdminKey)).status, 404);
 }
 
+TEST_F(PrivacyApiTest, ErasureRequestsAreListedNewestFirst) {
+  auto empty = http_.Get("/v1/privacy/erasure", BasicAuth(kAdminKey));
+  ASSERT_EQ(empty.status, 200) << empty.body;
+  EXPECT_EQ(json::parse(empty.body), json::parse(R"({"requests": []})"));
+  ASSERT_EQ(http_
+                .Post("/v1/batch", R"({"batch": [{"type": "identify", "userId": "l1"},
+                                                {"type": "identify", "userId": "l2"}]})",
+                      BasicAuth(kWriteKey))
+                .status,
+            200);
+  ASSERT_TRUE(server_.WaitForProfiles());
+  std::vector<std::string> ids;
+  for (const char* subject : {"l1", "l2"}) {
+    auto accepted =
+        http_.Post("/v1/privacy/erasure", std::string(R"({"subject":")") + subject + R"("})",
+                   BasicAuth(kAdminKey));
+    ASSERT_EQ(accepted.status, 202) << accepted.body;
+    ids.emplace_back(json::parse(accepted.body).at("id").as_string());
+  }
+  for (const std::string& id : ids) {
+    ASSERT_TRUE(WaitFor([&] {
+      return http_.Get("/v1/privacy/erasure/" + id, BasicAuth(kAdminKey))
+                 .body.find("\"state\":\"done\"") != std::string::npos;
+    }));
+  }
+
+  auto listed = http_.Get("/v1/privacy/erasure", BasicAuth(kAdminKey));
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const json::array requests = json::parse(listed.body).at("requests").as_array();
+  ASSERT_EQ(requests.size(), 2u) << listed.body;
+  // Each entry is the job's status document, the newest request first.
+  EXPECT_EQ(requests[0].at("id").as_string(), ids[1]);
+  EXPECT_EQ(requests[1].at("id").as_string(), ids[0]);
+  for (const json::value& request : requests) {
+    const std::string id(request.at("id").as_string());
+    EXPECT_EQ(request,
+              json::parse(http_.Get("/v1/privacy/erasure/" + id, BasicAuth(kAdminKey)).body));
+    EXPECT_EQ(request.at("removed").at("profiles").as_int64(), 1);
+  }
+  auto one = http_.Get("/v1/privacy/erasure?limit=1", BasicAuth(kAdminKey));
+  ASSERT_EQ(one.status, 200) << one.body;
+  ASSERT_EQ(json::parse(one.body).at("requests").as_array().size(), 1u);
+  EXPECT_EQ(json::parse(one.body).at("requests").at(0).at("id").as_string(), ids[1]);
+
+  for (const char* bad : {"0", "1001", "-1", "ten", "5x", "1e2", ""}) {
+    auto refused = http_.Get(std::string("/v1/privacy/erasure?limit=") + bad, BasicAuth(kAdminKey));
+    if (std::string_view(bad).empty()) {
+      EXPECT_EQ(refused.status, 200) << "an empty limit is the default";
+      continue;
+    }
+    EXPECT_EQ(refused.status, 400) << bad;
+    EXPECT_NE(refused.body.find("'limit' must be an integer from 1 to 1000"), std::string::npos)
+        << refused.body;
+  }
+  // Erasure jobs name customers: admin only.
+  EXPECT_EQ(http_.Get("/v1/privacy/erasure", BasicAuth(kReadKey)).status, 403);
+}
+
 }  // namespace
 }  // namespace mercato::testing
