@@ -225,6 +225,8 @@ Result<ProfileStore::Counts> ProfileStore::CountCustomers() const {
 Result<ProfileStore::Totals> ProfileStore::ComputeTotals(bool known_only) const {
   SnapshotRead read(store_);
   Totals totals;
+  constexpr int64_t kActiveWindowUs = 30 * kMicrosPerDay;
+  const int64_t active_since_us = clock_.NowMicros() - kActiveWindowUs;
   auto it = read.NewIterator(Cf::kProfiles);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
@@ -239,6 +241,12 @@ Result<ProfileStore::Totals> ProfileStore::ComputeTotals(bool known_only) const 
     totals.orders += state.orders;
     totals.refunds += state.refunds;
     totals.revenue_micros += state.revenue_micros;
+    if (state.last_seen_us >= active_since_us) ++totals.active_30d;
+    for (size_t purpose = 0; purpose < kPurposeCount; ++purpose) {
+      const std::optional<ConsentDecision>& decision = state.consent.decisions[purpose];
+      ConsentCounts& counts = totals.consent[purpose];
+      ++(!decision ? counts.undecided : decision->granted ? counts.granted : counts.denied);
+    }
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "computing totals"));
   return totals;

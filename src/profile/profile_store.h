@@ -2,6 +2,7 @@
 // ProfileStore: reads customer profiles and histories built by ProfileBuilder. Read-only; safe from
 // any thread (each call reads a consistent RocksDB snapshot).
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "privacy/consent.h"
 #include "privacy/key_vault.h"
 #include "storage/store.h"
 
@@ -78,7 +80,12 @@ class ProfileStore {
 
   // Totals over every live customer, or only those with a userId (a full scan that parses each
   // profile; for reports, the stats endpoint and tests, not for request paths that need to be
-  // fast).
+  // fast). Every figure counts the same customers.
+  struct ConsentCounts {
+    uint64_t granted = 0;
+    uint64_t denied = 0;
+    uint64_t undecided = 0;  // no decision recorded: the purpose's default applies
+  };
   struct Totals {
     uint64_t customers = 0;
     uint64_t known_customers = 0;
@@ -86,6 +93,10 @@ class ProfileStore {
     uint64_t orders = 0;
     uint64_t refunds = 0;
     int64_t revenue_micros = 0;  // net revenue in 1e-6 currency units
+    // Customers last seen at most 30 days before the clock's now (or later).
+    uint64_t active_30d = 0;
+    // The customers' recorded consent decisions, indexed by Purpose (privacy/consent.h).
+    std::array<ConsentCounts, kPurposeCount> consent{};
   };
   Result<Totals> ComputeTotals(bool known_only = false) const;
 

@@ -81,6 +81,20 @@ std::string MicrosToDecimal(int64_t micros) {
   return text;
 }
 
+// {"email_marketing": {"granted": n, "denied": n, "undecided": n}, ...} in Purpose order.
+std::string ConsentJson(const std::array<ProfileStore::ConsentCounts, kPurposeCount>& consent) {
+  std::string out = "{";
+  for (Purpose purpose : kAllPurposes) {
+    const ProfileStore::ConsentCounts& counts = consent[static_cast<size_t>(purpose)];
+    if (out.size() > 1) out.push_back(',');
+    out += "\"" + std::string(PurposeName(purpose)) +
+           "\":{\"granted\":" + std::to_string(counts.granted) +
+           ",\"denied\":" + std::to_string(counts.denied) +
+           ",\"undecided\":" + std::to_string(counts.undecided) + "}";
+  }
+  return out + "}";
+}
+
 void HandleStats(const ProfileStore& profiles, const HttpRequest& request,
                  const Responder& respond) {
   std::string known = request.QueryParam("known");
@@ -94,7 +108,9 @@ void HandleStats(const ProfileStore& profiles, const HttpRequest& request,
                                 ",\"events\":" + std::to_string(totals->events) +
                                 ",\"orders\":" + std::to_string(totals->orders) +
                                 ",\"refunds\":" + std::to_string(totals->refunds) +
-                                ",\"revenue\":" + MicrosToDecimal(totals->revenue_micros) + "}"));
+                                ",\"revenue\":" + MicrosToDecimal(totals->revenue_micros) +
+                                ",\"activeCustomers30d\":" + std::to_string(totals->active_30d) +
+                                ",\"consent\":" + ConsentJson(totals->consent) + "}"));
 }
 
 }  // namespace
