@@ -36,6 +36,25 @@ Scope ScopeFor(Access access) {
 
 std::string Clip(std::string_view text) { return std::string(text.substr(0, 200)); }
 
+// A 401 challenges in the scheme the client used: Basic for Segment's libraries (and for a
+// request without credentials), Bearer (RFC 6750) for a Bearer token. A browser answers a Basic
+// challenge to a script's request with its own sign-in dialog, which must not happen to the
+// dashboard, whose requests carry Bearer tokens.
+HttpResponse AuthenticationFailure(const HttpRequest& request, const Status& status) {
+  HttpResponse response = ErrorResponse(status);
+  constexpr std::string_view kBearer = "bearer ";
+  const std::string_view header = request.authorization;
+  bool bearer = header.size() > kBearer.size();
+  for (size_t k = 0; bearer && k < kBearer.size(); ++k) {
+    bearer = (header[k] | 0x20) == kBearer[k];
+  }
+  if (!bearer) return response;
+  for (auto& [name, value] : response.headers) {
+    if (name == "WWW-Authenticate") value = "Bearer realm=\"mercato\", error=\"invalid_token\"";
+  }
+  return response;
+}
+
 }  // namespace
 
 Gateway::Gateway(const KeyRing& keys, const Clock& clock, GatewayOptions options,
@@ -72,13 +91,13 @@ void Gateway::Handle(const RouteInfo& route, const Handler& handler, HttpRequest
   std::string cors_origin;
   if (route.access != Access::kPublic) {
     auto key = keys_.Authenticate(request.authorization);
-    if (!key.ok()) return respond(ErrorResponse(key.status()));
+    if (!key.ok()) return respond(AuthenticationFailure(request, key.status()));
     const Scope needed = ScopeFor(route.access);
     if (!HasScope(key->principal.scopes, needed)) {
       return respond(ErrorResponse(Status::PermissionDenied(
           "this key lacks the '" + std::string(ScopeName(needed)) + "' scope")));
     }
-    if (!request.origin.empty()) {
+    if (!request.origin.empty() && !request.SameOrigin()) {
       if (!key->record->AllowsOrigin(request.origin)) {
         return respond(ErrorResponse(Status::PermissionDenied(
             "origin '" + Clip(request.origin) +

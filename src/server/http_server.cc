@@ -266,6 +266,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     request.content_encoding = std::string(message[http::field::content_encoding]);
     request.content_type = std::string(message[http::field::content_type]);
     request.origin = std::string(message[http::field::origin]);
+    request.host = std::string(message[http::field::host]);
     request.remote_address = remote_address_;
     request.forwarded = !message["X-Mercato-Forwarded"].empty();
     request.request_id = RequestIdFor(message["X-Request-Id"]);

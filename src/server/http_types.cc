@@ -28,6 +28,24 @@ bool PercentDecode(std::string_view in, std::string& out) {
   return true;
 }
 
+bool HttpRequest::SameOrigin() const {
+  if (host.empty() || origin.empty()) return false;
+  std::string_view authority = origin;
+  if (authority.starts_with("http://")) {
+    authority.remove_prefix(7);
+  } else if (authority.starts_with("https://")) {
+    authority.remove_prefix(8);
+  } else {
+    return false;
+  }
+  if (authority.size() != host.size()) return false;
+  for (size_t k = 0; k < host.size(); ++k) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lower(authority[k]) != lower(host[k])) return false;
+  }
+  return true;
+}
+
 std::string HttpRequest::QueryParam(std::string_view name) const {
   std::string_view rest = query;
   while (!rest.empty()) {

@@ -29,6 +29,7 @@ struct HttpRequest {
   std::string content_type;
   std::string body;
   std::string origin;          // the Origin header (CORS)
+  std::string host;            // the Host header, to recognise same-origin requests
   std::string remote_address;  // the peer's IP address as text ("127.0.0.1", "::1")
   bool forwarded = false;      // X-Mercato-Forwarded: another cluster node passed it on
   // The client's X-Request-Id when it is 1-128 characters of [A-Za-z0-9._:-], else one made
@@ -38,6 +39,10 @@ struct HttpRequest {
   // The route's {name} segments, decoded, set by the router (e.g. {"id", "a/b"}).
   std::vector<std::pair<std::string, std::string>> path_params;
 
+  // True when `origin` names this server as the client reached it ("http://" or "https://" +
+  // the Host header, compared without case): a page the server itself served, such as the
+  // dashboard at /ui, calling its own API. Such a request is not cross-origin.
+  bool SameOrigin() const;
   // The percent-decoded value of a query parameter, or empty when absent.
   std::string QueryParam(std::string_view name) const;
   // The decoded value of a path parameter of the matched route, or empty when absent.

@@ -179,6 +179,11 @@ TEST(AccessMatrixTest, EveryRouteAnswersAsTheTableSays) {
               std::string::npos)
         << what;
     EXPECT_EQ(unknown.status, 401) << what << ": " << unknown.body;
+    // A refused Bearer token is challenged as Bearer: a Basic challenge would make a browser
+    // open its own sign-in dialog over the dashboard.
+    EXPECT_EQ(unknown.Header("WWW-Authenticate"),
+              "Bearer realm=\"mercato\", error=\"invalid_token\"")
+        << what;
     const Scope needed = route.access == Access::kWrite      ? Scope::kWrite
                          : route.access == Access::kRead     ? Scope::kRead
                          : route.access == Access::kFeedback ? Scope::kFeedback

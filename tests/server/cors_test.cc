@@ -55,6 +55,28 @@ TEST_F(CorsTest, AnotherOriginIsRefused) {
       403);
 }
 
+// A page the server served itself (the dashboard at /ui) calls the API from the server's own
+// origin: that is not a cross-origin request, so any key may be used from it.
+TEST_F(CorsTest, TheServersOwnOriginNeedsNoAllowance) {
+  CallOptions own{"Bearer server-key", "10.0.0.1", "http://127.0.0.1:8080"};
+  own.host = "127.0.0.1:8080";
+  auto same = harness_.Call("POST", "/v1/track", own);
+  ASSERT_EQ(same->status, 200) << same->body;
+  own.origin = "https://MERCATO.example";
+  own.host = "mercato.example";
+  EXPECT_EQ(harness_.Call("POST", "/v1/track", own)->status, 200);
+  // Another port, another host, a prefix of the host or another scheme is another origin.
+  for (const char* origin : {"http://127.0.0.1:8081", "http://127.0.0.2:8080",
+                             "http://127.0.0.1:80801", "ftp://127.0.0.1:8080", "127.0.0.1:8080"}) {
+    CallOptions other{"Bearer server-key", "10.0.0.1", origin};
+    other.host = "127.0.0.1:8080";
+    EXPECT_EQ(harness_.Call("POST", "/v1/track", other)->status, 403) << origin;
+  }
+  // Without a Host header nothing is same-origin.
+  CallOptions no_host{"Bearer server-key", "10.0.0.1", "http://127.0.0.1:8080"};
+  EXPECT_EQ(harness_.Call("POST", "/v1/track", no_host)->status, 403);
+}
+
 TEST_F(CorsTest, PreflightsAnswerForOriginsSomeWriteKeyAllows) {
   auto preflight = harness_.Call("OPTIONS", "/v1/track", {"", "10.0.0.1", "https://shop.example"});
   ASSERT_EQ(preflight->status, 204);

@@ -18,6 +18,7 @@ struct CallOptions {
   std::string authorization;
   std::string remote_address = "10.0.0.1";
   std::string origin;
+  std::string host;  // the Host header
 };
 
 class GatewayHarness {
@@ -47,6 +48,7 @@ class GatewayHarness {
     request.authorization = options.authorization;
     request.remote_address = options.remote_address;
     request.origin = options.origin;
+    request.host = options.host;
     auto answer = std::make_shared<std::optional<HttpResponse>>();
     router_->Dispatch(std::move(request),
                       [answer](HttpResponse response) { *answer = std::move(response); });
