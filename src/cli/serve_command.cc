@@ -424,6 +424,7 @@ int RunServe(const ServeOptions& options) {
       router, TrackingRouteDeps{*node->store, *node->log, delivery_options.tracking_secret, clock});
   RegisterEmailFeedbackRoutes(
       router, EmailFeedbackRouteDeps{*node->store, *node->log, profiles, delivery, clock});
+  RegisterDeliveryRoutes(router, *node->store);
   RegisterBackupRoutes(router, BackupRouteDeps{*node->store, options.data_dir, options.backup_dir,
                                                clock, audit->get()});
   JourneyErasureParticipant journey_erasure(**journey_engine, delivery);

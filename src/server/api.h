@@ -129,6 +129,13 @@ void RegisterJourneyRoutes(Router& router, journey::JourneyStore& journeys,
 void RegisterJourneyStatsRoutes(Router& router, journey::JourneyStore& journeys,
                                 const journey::JourneyEngine& engine);
 
+// Delivery reports over the outbox (pipeline/delivery_report.h; docs/api.md "Deliveries"), query
+// class. Admin scope (they hold message details): GET /v1/deliveries/dead-letters?limit=100&cursor=
+// ({"deadLetters": [...], "nextCursor"} in key order; limit 1..1000). Read scope: GET
+// /v1/deliveries/summary ({"outcomes": {...}, "skippedBy": {...}, "deadLetters", "queued"}: every
+// journey's delivery counters summed).
+void RegisterDeliveryRoutes(Router& router, Store& store);
+
 // Message templates (docs/journeys.md "Message templates", docs/api.md "Templates"). Admin
 // scope, admin class: PUT /v1/templates/{id} (201 created, 200 replaced; every part parsed
 // first), DELETE /v1/templates/{id}, POST /v1/templates/{id}/preview ({"customer": id}: the

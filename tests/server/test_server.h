@@ -137,6 +137,7 @@ class TestServer {
         TrackingRouteDeps{*store_, *log_, TrackingSecret(vault_->pseudonym_key()), clock_});
     RegisterEmailFeedbackRoutes(
         *router_, EmailFeedbackRouteDeps{*store_, *log_, *profiles_, *delivery_, clock_});
+    RegisterDeliveryRoutes(*router_, *store_);
     RegisterBackupRoutes(
         *router_, BackupRouteDeps{*store_, dir_.str(), options.backup_dir, clock_, options.audit});
     recommend_erasure_ = std::make_unique<RecommendErasureParticipant>(*recommendations_);
