@@ -1,7 +1,9 @@
 // Customer clusters (analytics/clustering/) over RFM-style features of the stored customers.
 
 #include <algorithm>
+#include <array>
 #include <boost/json/array.hpp>
+#include <cmath>
 
 #include "analytics/clustering/choose_k.h"
 #include "analytics/clustering/cluster_summary.h"
@@ -9,6 +11,7 @@
 #include "analytics/clustering/feature_transform.h"
 #include "analytics/clustering/kmeans.h"
 #include "analytics/clustering/metrics.h"
+#include "analytics/clustering/projection.h"
 #include "analytics/customer/rfm.h"
 #include "core/time_format.h"
 #include "scoring/models.h"
@@ -53,6 +56,36 @@ Result<analytics::FeatureMatrix> BuildFeatures(const CustomerTable& table, int64
     ids.push_back(scored.customer_id);
   }
   return matrix;
+}
+
+// At most this many customers are drawn in the projection: enough to show the clusters' shapes,
+// few enough for a browser to draw and for the run record to stay small.
+constexpr size_t kMaxProjectedPoints = 2000;
+
+// {"method": "pca", "explainedVariance": [r1, r2], "components": [[d loadings], [d loadings]],
+//  "points": [[x, y, cluster], ...]}: the prepared features (what the clustering measured) on
+// their first two principal components, for an evenly strided sample of the rows (every row when
+// there are few), in row order. Coordinates are rounded to 1e-4, far below what a plot shows.
+Result<json::object> ProjectionJson(const analytics::FeatureMatrix& prepared,
+                                    const std::vector<int32_t>& labels) {
+  ASSIGN_OR_RETURN(clustering::Pca2d pca, clustering::Pca2d::Fit(prepared));
+  auto rounded = [](double value) { return std::round(value * 1e4) / 1e4; };
+  json::array points;
+  for (size_t row : clustering::EvenlyStridedRows(prepared.rows(), kMaxProjectedPoints)) {
+    const std::array<double, 2> point = pca.Project(prepared.row(row));
+    points.push_back(json::array{rounded(point[0]), rounded(point[1]), labels[row]});
+  }
+  json::array components;
+  for (const std::vector<double>& component : pca.components()) {
+    json::array loadings;
+    for (double loading : component) loadings.emplace_back(rounded(loading));
+    components.push_back(std::move(loadings));
+  }
+  const std::array<double, 2>& ratios = pca.explained_variance_ratio();
+  return json::object{{"method", "pca"},
+                      {"explainedVariance", json::array{ratios[0], ratios[1]}},
+                      {"components", std::move(components)},
+                      {"points", std::move(points)}};
 }
 
 }  // namespace
@@ -132,6 +165,7 @@ Result<ModelOutput> RunClusterModel(const CustomerTable& table, const RunRequest
   output.summary["customers"] = ids.size();
   output.summary["features"] = std::move(features);
   output.summary["clusters"] = clustering::SummariesToJson(summaries);
+  ASSIGN_OR_RETURN(output.summary["projection"], ProjectionJson(prepared, labels));
   for (size_t row = 0; row < ids.size(); ++row) {
     Predictions update;
     update.cluster = labels[row];

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <iostream>
+#include <map>
 #include <random>
 
 #include "scoring/run_record.h"
@@ -135,11 +136,33 @@ TEST_F(ModelRunsTest, KMeansWithAChosenKLabelsEveryBuyer) {
     EXPECT_GE(*stored->cluster, 0);
     EXPECT_LT(*stored->cluster, k);
   }
-  // Deterministic: the same parameters give the same clusters.
+  // The projection: every buyer (fewer than 2,000) on the plane, with its cluster.
+  const json::object& projection = result.at("projection").as_object();
+  EXPECT_EQ(projection.at("method"), "pca");
+  const json::array& ratios = projection.at("explainedVariance").as_array();
+  ASSERT_EQ(ratios.size(), 2u);
+  EXPECT_GT(ratios[0].to_number<double>(), 0.25);  // four features: the first carries > 1/4
+  EXPECT_GE(ratios[0].to_number<double>(), ratios[1].to_number<double>());
+  EXPECT_LE(ratios[0].to_number<double>() + ratios[1].to_number<double>(), 1.0 + 1e-12);
+  ASSERT_EQ(projection.at("components").as_array().size(), 2u);
+  EXPECT_EQ(projection.at("components").at(0).as_array().size(), 4u);
+  const json::array& points = projection.at("points").as_array();
+  ASSERT_EQ(points.size(), Buyers().size());
+  std::map<int64_t, size_t> per_cluster;
+  for (const json::value& point : points) {
+    ASSERT_EQ(point.as_array().size(), 3u);
+    ++per_cluster[point.at(2).to_number<int64_t>()];
+  }
+  for (const json::value& cluster : result.at("clusters").as_array()) {
+    EXPECT_EQ(per_cluster[cluster.at("cluster").to_number<int64_t>()],
+              cluster.at("size").to_number<size_t>());
+  }
+  // Deterministic: the same parameters give the same clusters and the same picture.
   scoring::RunRecord again = Run(
       "cluster", std::string(R"({"k_min": 2, "k_max": 5, "seed": 7, "as_of": ")") + kAsOf + "\"}");
   EXPECT_EQ(json::serialize(again.result.at("clusters")),
             json::serialize(record.result.at("clusters")));
+  EXPECT_EQ(json::serialize(again.result.at("projection")), json::serialize(projection));
 }
 
 TEST_F(ModelRunsTest, DbscanMarksNoiseAsMinusOne) {
@@ -156,6 +179,11 @@ TEST_F(ModelRunsTest, DbscanMarksNoiseAsMinusOne) {
     if (*stored->cluster == -1) ++noise;
   }
   EXPECT_EQ(noise, result.at("noise").to_number<size_t>());
+  size_t noise_points = 0;
+  for (const json::value& point : result.at("projection").at("points").as_array()) {
+    if (point.at(2).to_number<int64_t>() == -1) ++noise_points;
+  }
+  EXPECT_EQ(noise_points, noise);
 }
 
 TEST_F(ModelRunsTest, CohortsKeepCsvAndSvgWithTheRun) {
