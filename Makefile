@@ -6,7 +6,7 @@ DEMO_DIR ?= demo-data
 DEMO_PORT ?= 8080
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build build-debug test test-release test-sanitize lint fuzz-smoke demo bench format clean
+.PHONY: all deps build build-debug web test test-release test-sanitize lint fuzz-smoke demo bench format clean
 
 all: build
 
@@ -17,6 +17,11 @@ build: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
 
+# The web dashboard (web/, Vite) into web/dist, which `mercato serve` serves at /ui.
+# `npm install` honours package-lock.json; `npm ci` trips over optional platform packages there.
+web: deps
+	cd web && npm install --no-audit --no-fund --loglevel=error && npm run build --silent
+
 build-debug: deps
 	cmake --preset debug >/dev/null
 	cmake --build --preset debug -j $(JOBS)
@@ -25,8 +30,7 @@ build-debug: deps
 # build with the fast tests.
 test: test-release lint fuzz-smoke test-sanitize
 
-test-release: build
-	@# `npm install` honours package-lock.json; `npm ci` trips over optional platform packages there.
+test-release: build web
 	cd tests/e2e && npm install --no-audit --no-fund --loglevel=error
 	ctest --preset release -j $(JOBS) --output-on-failure
 
@@ -42,7 +46,7 @@ fuzz-smoke: deps
 	cmake --build --preset fuzz -j $(JOBS)
 	scripts/run-fuzzers.sh build/fuzz $(FUZZ_SECONDS)
 
-demo: build
+demo: build web
 	scripts/demo.sh build/release/src/cli/mercato $(DEMO_DIR) $(DEMO_PORT)
 
 bench: build

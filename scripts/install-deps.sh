@@ -30,6 +30,8 @@ PACKAGES=(
   prometheus
   # YAML for the deploy/ manifest check (tests/tools/check_deploy.py)
   python3-yaml
+  # the browser the dashboard's end-to-end tests drive headless (tests/e2e/dashboard.test.mjs)
+  chromium
   # fuzz targets (docs/fuzzing.md): clang 14 and its libFuzzer runtime (libclang_rt.fuzzer)
   clang-14 libclang-rt-14-dev
 )

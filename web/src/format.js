@@ -15,7 +15,7 @@ export function fmtNum(value, digits = 2) {
 
 export function fmtPct(value, digits = 1) {
   if (value === null || value === undefined || Number.isNaN(value)) return '–';
-  return `${(value * 100).toFixed(digits)} %`;
+  return `${(value * 100).toFixed(digits)}\u00a0%`;
 }
 
 export function fmtMoney(value) {

@@ -8,7 +8,9 @@ import { Bars, PALETTE } from '../charts.js';
 import { fmtInt, fmtTime } from '../format.js';
 import { ErrorBox, Facts, Loading, Page, Table, html, useLoad } from '../ui.js';
 
-const OUTCOME_COLOURS = { delivered: PALETTE[2], sent: PALETTE[2], retried: PALETTE[1], dead: PALETTE[5], in_doubt: PALETTE[3] };
+const OUTCOME_LABELS = { alreadyFinished: 'already finished elsewhere', inDoubt: 'in doubt' };
+const OUTCOME_COLOURS = { delivered: PALETTE[2], retried: PALETTE[1], dead: PALETTE[5], inDoubt: PALETTE[3],
+  skipped: PALETTE[8], alreadyFinished: PALETTE[4] };
 
 function DeadLetters() {
   const [cursor, setCursor] = useState('');
@@ -45,8 +47,12 @@ export function Deliveries() {
     <${ErrorBox} error=${summary.error} what="Outcomes" />
     ${summary.data ? html`
       <h2>Outcomes over all journeys</h2>
-      <${Bars} label="Messages by outcome" items=${outcomes.map(([k, v]) => ({ label: k, value: v, colour: OUTCOME_COLOURS[k] || (k.startsWith('skipped') ? PALETTE[8] : PALETTE[0]) }))} />
-      <p>Dead letters stored: <strong id="dead-letter-count">${fmtInt(summary.data.deadLetters)}</strong></p>` : html`<${Loading} what="outcomes" />`}
+      <${Bars} label="Messages by outcome" items=${outcomes.map(([k, v]) => ({ label: OUTCOME_LABELS[k] || k, value: v, colour: OUTCOME_COLOURS[k] || PALETTE[0] }))} />
+      <${Facts} items=${[
+        ['dead letters stored', html`<strong id="dead-letter-count">${fmtInt(summary.data.deadLetters)}</strong>`],
+        ['waiting in the outbox', fmtInt(summary.data.queued)],
+        ...Object.entries(summary.data.skippedBy || {}).map(([guard, n]) => [`skipped by ${guard}`, fmtInt(n)]),
+      ]} />` : html`<${Loading} what="outcomes" />`}
     <h2>This node since it started</h2>
     <${ErrorBox} error=${metrics.error} what="Metrics" />
     <${Facts} items=${[...since, ['in doubt (crash between send and confirmation)', inDoubt ? fmtInt(inDoubt.value) : '0']]} />

@@ -32,6 +32,9 @@ function RequestErasure({ onRequested }) {
   </form>`;
 }
 
+// What applies while a customer has not decided (docs/privacy.md, "Consent").
+const DEFAULT_GRANTED = { email_marketing: false, advertising: false, profiling: true, personalisation: true };
+
 export function Privacy() {
   const requests = useLoad((signal) => api.get('/v1/privacy/erasure?limit=50', { signal }), [], 5000);
   const stats = useLoad((signal) => api.get('/v1/stats', { signal }), []);
@@ -48,6 +51,11 @@ export function Privacy() {
         { key: 'granted', label: 'Granted', numeric: true, render: (c) => `${fmtInt(c.granted)} (${fmtPct(customers ? c.granted / customers : null)})` },
         { key: 'denied', label: 'Denied', numeric: true, render: (c) => fmtInt(c.denied) },
         { key: 'undecided', label: 'Not decided', numeric: true, render: (c) => fmtInt(c.undecided) },
+        { key: 'default', label: 'Default', render: (c) => (c.purpose in DEFAULT_GRANTED ? (DEFAULT_GRANTED[c.purpose] ? 'granted (opt-out)' : 'denied (opt-in)') : '–') },
+        { key: 'effective', label: 'In effect', numeric: true, render: (c) => {
+          const n = c.granted + (DEFAULT_GRANTED[c.purpose] ? c.undecided : 0);
+          return `${fmtInt(n)} (${fmtPct(customers ? n / customers : null)})`;
+        } },
       ]} />`}
     <h2>Erasure requests</h2>
     <${RequestErasure} onRequested=${() => requests.reload()} />
