@@ -439,6 +439,28 @@ std::string ProfileState::SerializeRedirect(std::string_view target) {
   return json::serialize(root);
 }
 
+Status ReadStoredConsent(const json::value& consent, ConsentState& out) {
+  if (!consent.is_object()) return Status::Corruption("profile consent is not an object");
+  for (const auto& entry : consent.get_object()) {
+    auto purpose = PurposeFromName(entry.key());
+    const json::object* decision = entry.value().if_object();
+    if (!purpose || decision == nullptr) {
+      return Status::Corruption("profile consent '" + std::string(entry.key()) + "' is malformed");
+    }
+    ConsentDecision parsed;
+    const json::value* granted = decision->if_contains("granted");
+    const json::value* source = decision->if_contains("source");
+    if (granted == nullptr || !granted->is_bool() || source == nullptr || !source->is_string()) {
+      return Status::Corruption("profile consent '" + std::string(entry.key()) + "' is malformed");
+    }
+    parsed.granted = granted->get_bool();
+    parsed.source = std::string(source->get_string());
+    RETURN_IF_ERROR(ReadInt(*decision, "at", parsed.at_us));
+    out.decisions[static_cast<size_t>(*purpose)] = std::move(parsed);
+  }
+  return Status::Ok();
+}
+
 Result<ProfileState> ProfileState::Parse(std::string_view id, std::string_view stored) {
   boost::system::error_code ec;
   json::value value = json::parse(json::string_view(stored.data(), stored.size()), ec);
@@ -511,26 +533,7 @@ Result<ProfileState> ProfileState::Parse(std::string_view id, std::string_view s
   RETURN_IF_ERROR(ReadCounts(root, "devices", state.devices));
   RETURN_IF_ERROR(ReadCounts(root, "countries", state.countries));
   if (const json::value* consent = root.if_contains("consent")) {
-    if (!consent->is_object()) return Status::Corruption("profile consent is not an object");
-    for (const auto& entry : consent->get_object()) {
-      auto purpose = PurposeFromName(entry.key());
-      const json::object* decision = entry.value().if_object();
-      if (!purpose || decision == nullptr) {
-        return Status::Corruption("profile consent '" + std::string(entry.key()) +
-                                  "' is malformed");
-      }
-      ConsentDecision parsed;
-      const json::value* granted = decision->if_contains("granted");
-      const json::value* source = decision->if_contains("source");
-      if (granted == nullptr || !granted->is_bool() || source == nullptr || !source->is_string()) {
-        return Status::Corruption("profile consent '" + std::string(entry.key()) +
-                                  "' is malformed");
-      }
-      parsed.granted = granted->get_bool();
-      parsed.source = std::string(source->get_string());
-      RETURN_IF_ERROR(ReadInt(*decision, "at", parsed.at_us));
-      state.consent.decisions[static_cast<size_t>(*purpose)] = std::move(parsed);
-    }
+    RETURN_IF_ERROR(ReadStoredConsent(*consent, state.consent));
   }
   if (const json::value* emails = root.if_contains("emails")) {
     if (!emails->is_object()) return Status::Corruption("profile emails are not an object");

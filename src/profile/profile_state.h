@@ -114,6 +114,13 @@ struct ProfileState {
   // Parses a stored value of customer `id`: a profile, or a redirect (merged_into set).
   // Corruption when it is neither.
   static Result<ProfileState> Parse(std::string_view id, std::string_view stored);
+  // Parse for rule evaluation (segment rules, profile_rule_fields.cc): the same result as Parse
+  // for the fields rules and segment events read (merged_into, identities, traits, first/last
+  // seen, counts, track events, orders, refunds, revenue, last order, devices, countries,
+  // consent) without building a JSON document. merged_from, categories, cart, hours and e-mail
+  // values are left empty and not validated. Anything it does not expect (escapes in names,
+  // fractional counts, duplicate members, a redirect, malformed JSON) goes through Parse.
+  static Result<ProfileState> ParseRuleFields(std::string_view id, std::string_view stored);
 
   // The API document (docs/api.md "Profile", profile/profile_store.h): customerId, identities,
   // traits, features with RFM computed against `now_us` (null without profiling consent), consent,
@@ -124,6 +131,10 @@ struct ProfileState {
   // Replaces encrypted trait and e-mail values by their plaintext (null when erased).
   Status DecryptPersonal(const KeyVault& vault);
 };
+
+// The stored "consent" member (format above) into `out`; Corruption when malformed. Shared by
+// Parse and ParseRuleFields.
+Status ReadStoredConsent(const boost::json::value& consent, ConsentState& out);
 
 // Order-independent helpers exposed for tests.
 // The revenue of an order event: properties.revenue, else properties.total, else the sum of

@@ -150,7 +150,8 @@ Result<size_t> SegmentEngine::Impl::StepBuild(int64_t now_us) {
         signal.wait(seen, std::memory_order_acquire);
       }
       Item& item = items[i];
-      Result<profile::ProfileState> state = profile::ProfileState::Parse(item.id, item.profile);
+      Result<profile::ProfileState> state =
+          profile::ProfileState::ParseRuleFields(item.id, item.profile);
       Result<Predictions> predictions =
           item.predictions.empty() ? Predictions{} : Predictions::Parse(item.predictions);
       if (!state.ok() || !predictions.ok()) {
