@@ -332,6 +332,7 @@ int RunServe(const ServeOptions& options) {
   RegisterPrivacyRoutes(router, PrivacyRouteDeps{erasure, profiles, *node->log,
                                                  node->filter->AsTransform(), audit->get(), clock});
   RegisterSegmentRoutes(router, **segments);
+  RegisterCustomerSegmentRoutes(router, **segments, profiles, forwarder);
   RegisterKeyRoutes(router, **key_store, keys, clock);
   scoring::RunnerOptions run_options;
   run_options.metrics = &metrics;

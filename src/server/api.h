@@ -89,6 +89,12 @@ void RegisterPrivacyRoutes(Router& router, const PrivacyRouteDeps& deps);
 // /v1/segments/{id}, /v1/segments/{id}/members (paged), /v1/segments/{id}/history (query class)
 // and POST /v1/segments/preview (admin class: it evaluates the rule over every profile).
 void RegisterSegmentRoutes(Router& router, segment::SegmentEngine& engine);
+// GET /v1/profiles/{id}/segments (read scope, query class): the segments a customer (any of their
+// identities, resolved as GET /v1/profiles/{id}) is a member of. In cluster mode a read for a
+// customer another node owns is forwarded to that node.
+void RegisterCustomerSegmentRoutes(Router& router, const segment::SegmentEngine& engine,
+                                   const ProfileStore& profiles,
+                                   const ReadForwarder& forwarder = {});
 
 // Model runs (docs/analytics.md, "Model runs"). Admin scope, admin class: POST /v1/analytics/runs
 // (202 with a status URL; 409 while another run is in progress). Read scope, query class:

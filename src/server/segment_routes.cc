@@ -7,6 +7,7 @@
 #include "core/time_format.h"
 #include "segment/segment_engine.h"
 #include "server/api.h"
+#include "server/forwarding.h"
 #include "server/http_status.h"
 #include "server/json_body.h"
 
@@ -160,6 +161,37 @@ void RegisterSegmentRoutes(Router& router, SegmentEngine& engine) {
              AdmissionClass::kQuery, [&engine](HttpRequest&& request, const Responder& respond) {
                HandleHistory(engine, request, respond);
              });
+}
+
+void RegisterCustomerSegmentRoutes(Router& router, const SegmentEngine& engine,
+                                   const ProfileStore& profiles, const ReadForwarder& forwarder) {
+  router.Add(
+      "GET", "/v1/profiles/{id}/segments", "/v1/profiles/{id}/segments", Access::kRead,
+      AdmissionClass::kQuery,
+      ForwardingHandler(
+          forwarder, "id", [&engine, &profiles](HttpRequest&& request, const Responder& respond) {
+            const std::string id = request.PathParam("id");
+            auto customer = profiles.Resolve(id);
+            if (!customer.ok()) {
+              return respond(ErrorResponse(
+                  customer.status().code() == StatusCode::kNotFound
+                      ? Status::NotFound("no customer known as '" + id.substr(0, 200) + "'")
+                      : customer.status()));
+            }
+            auto ids = engine.SegmentsOf(*customer);
+            if (!ids.ok()) return respond(ErrorResponse(ids.status()));
+            json::array segments;
+            for (const std::string& segment_id : *ids) {
+              // A segment deleted since the membership was read is left out.
+              auto view = engine.Get(segment_id);
+              if (!view.ok()) continue;
+              segments.push_back(
+                  json::object{{"id", view->definition.id}, {"name", view->definition.name}});
+            }
+            respond(JsonResponse(200,
+                                 json::serialize(json::object{{"customerId", *customer},
+                                                              {"segments", std::move(segments)}})));
+          }));
 }
 
 }  // namespace mercato

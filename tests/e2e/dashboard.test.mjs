@@ -186,6 +186,7 @@ const PAGES = [
   } },
   { path: 'customers/cust-00002', title: 'Customers', ready: async (page) => {
     await page.locator('#customer-heading').waitFor();
+    await page.locator('#customer-segments li').first().or(page.getByText('In no segment.')).waitFor();
     await page.locator('#recommendations tbody tr').first().waitFor();
   } },
   { path: 'segments/loyal', title: 'Segments', ready: async (page) => {

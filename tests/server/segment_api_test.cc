@@ -133,7 +133,32 @@ TEST_F(SegmentApiTest, MembershipFollowsEventsAndEditsOverHttp) {
   EXPECT_TRUE(p.at("complete").as_bool());
   EXPECT_EQ(p.at("sample").as_array().size(), 1u);
 
+  // A customer's own memberships; a segment the customer is not in is not listed. After the
+  // edit to "revenue > 100", h2 (120) is a big buyer, h9 (75) is in no segment, h0 (40) is small.
+  ASSERT_EQ(Send("POST", "/v1/segments", R"({"name":"Small buyers","rule":"revenue < 50"})").status,
+            201);
+  ASSERT_TRUE(server_.WaitForSegments());
+  auto of_h2 = Send("GET", "/v1/profiles/h2/segments", "", kReadKey);
+  ASSERT_EQ(of_h2.status, 200) << of_h2.body;
+  EXPECT_EQ(json::parse(of_h2.body).at("segments"),
+            json::parse(R"([{"id":"big-buyers","name":"Big buyers"}])"))
+      << of_h2.body;
+  EXPECT_TRUE(json::parse(Send("GET", "/v1/profiles/h9/segments", "", kReadKey).body)
+                  .at("segments")
+                  .as_array()
+                  .empty());
+  auto of_h0 = json::parse(Send("GET", "/v1/profiles/h0/segments", "", kReadKey).body);
+  EXPECT_EQ(of_h0.at("segments"), json::parse(R"([{"id":"small-buyers","name":"Small buyers"}])"));
+  EXPECT_EQ(of_h0.at("customerId"),
+            json::parse(Send("GET", "/v1/profiles/h0", "", kReadKey).body).at("customerId"));
+  EXPECT_EQ(Send("GET", "/v1/profiles/nobody/segments", "", kReadKey).status, 404);
+  EXPECT_EQ(Send("GET", "/v1/profiles/h2/segments", "", kWriteKey).status, 403);
+
   EXPECT_EQ(Send("DELETE", "/v1/segments/big-buyers", "").status, 204);
+  EXPECT_TRUE(json::parse(Send("GET", "/v1/profiles/h2/segments", "", kReadKey).body)
+                  .at("segments")
+                  .as_array()
+                  .empty());
   EXPECT_EQ(Send("GET", "/v1/segments/big-buyers", "", kReadKey).status, 404);
   EXPECT_EQ(Send("DELETE", "/v1/segments/big-buyers", "").status, 404);
 }

@@ -103,6 +103,7 @@ class TestServer {
     segment_erasure_ = std::make_unique<SegmentErasureParticipant>(*segments_);
     erasure_->AddParticipant(segment_erasure_.get());
     RegisterSegmentRoutes(*router_, *segments_);
+    RegisterCustomerSegmentRoutes(*router_, *segments_, *profiles_);
     model_runs_ = std::make_unique<scoring::RunService>(*store_, clock_, options.model_runs);
     RegisterAnalyticsRoutes(*router_, AnalyticsRouteDeps{*model_runs_, *profiles_, options.audit});
     catalog_ = std::make_unique<catalog::CatalogStore>(*store_, clock_);

@@ -1,5 +1,5 @@
 // Customer lookup: a customer by userId, anonymousId, e-mail or customer id, with their profile,
-// predictions, consent, recommendations (with the reason for each) and timeline.
+// predictions, segments, consent, recommendations (with the reason for each) and timeline.
 
 import { useState } from 'preact/hooks';
 import { api, seg } from '../api.js';
@@ -65,6 +65,16 @@ function Recommendations({ id }) {
         { key: 'reason', label: 'Why' },
       ]} />
   </div>`;
+}
+
+function Memberships({ id }) {
+  const list = useLoad((signal) => api.get(`/v1/profiles/${seg(id)}/segments`, { signal }), [id]);
+  if (list.loading && !list.data) return html`<${Loading} what="segments" />`;
+  if (list.error) return html`<${ErrorBox} error=${list.error} what="Segments" />`;
+  const segments = list.data.segments;
+  if (!segments.length) return html`<${Empty}>In no segment.<//>`;
+  return html`<ul class="tags" id="customer-segments">${segments.map((s) => html`<li>
+    <a href=${`#/segments/${encodeURIComponent(s.id)}`}>${s.name}</a></li>`)}</ul>`;
 }
 
 function describe(event) {
@@ -155,6 +165,7 @@ function Profile({ id }) {
         <${Predictions} predictions=${p.predictions} />
       </section>
     </div>
+    <section aria-labelledby="h-segments"><h3 id="h-segments">Segments</h3><${Memberships} id=${id} /></section>
     <section aria-labelledby="h-recs"><h3 id="h-recs">Recommendations</h3><${Recommendations} id=${id} /></section>
     <section aria-labelledby="h-consent"><h3 id="h-consent">Consent</h3><${Consent} consent=${p.consent} /></section>
     <section aria-labelledby="h-timeline"><h3 id="h-timeline">Timeline</h3><${Timeline} id=${id} /></section>
