@@ -34,12 +34,12 @@ Result<std::unique_ptr<CustomerContext>> CustomerContext::Load(Store& store, con
 }
 
 CustomerContext::CustomerContext(Store& store, const KeyVault& vault, profile::ProfileState profile,
-                                 Predictions predictions, rocksdb::Iterator* history)
+                                 Predictions predictions, HistoryScan* history)
     : store_(store),
       vault_(vault),
       profile_(std::move(profile)),
       predictions_(std::move(predictions)),
-      history_iterator_(history) {
+      history_scan_(history) {
   // Model scores are profiling: without that consent a rule reads them as unknown.
   if (!profile_.consent.Allows(Purpose::kProfiling)) predictions_ = Predictions{};
 }
@@ -97,15 +97,18 @@ std::optional<Value> CustomerContext::Trait(std::span<const std::string> path) c
 
 Status CustomerContext::LoadHistory() const {
   if (history_loaded_) return Status::Ok();
+  const std::string& prefix = profile_.id;
   std::unique_ptr<rocksdb::Iterator> own;
-  rocksdb::Iterator* it = history_iterator_;
-  if (it == nullptr) {
+  rocksdb::Iterator* it = nullptr;
+  if (history_scan_ != nullptr) {
+    it = history_scan_->SeekTo(prefix);
+  } else {
     own = store_.NewIterator(Cf::kEvents);
+    own->Seek(prefix);
     it = own.get();
   }
-  const std::string& prefix = profile_.id;
   std::vector<int64_t> times;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
     const std::string_view key(it->key().data(), it->key().size());
     if (key.size() != profile::kCustomerIdSize + profile::kEventSuffixSize) continue;
     boost::system::error_code ec;

@@ -25,6 +25,7 @@
 #include "privacy/key_vault.h"
 #include "profile/prediction_store.h"
 #include "profile/profile_state.h"
+#include "segment/history_scan.h"
 #include "storage/store.h"
 
 namespace mercato::segment {
@@ -35,11 +36,11 @@ class CustomerContext final : public analytics::rules::RuleContext {
   // when it has no profile or its profile is a redirect.
   static Result<std::unique_ptr<CustomerContext>> Load(Store& store, const KeyVault& vault,
                                                        std::string_view customer_id);
-  // A context over a profile and predictions already in memory. `history`, when given, is an
-  // iterator over the events column family that the context seeks instead of creating its own
-  // (batch evaluation reuses one per thread); it must outlive the context's use.
+  // A context over a profile and predictions already in memory. `history`, when given, is the
+  // scan over the events column family that the context reads instead of creating an iterator of
+  // its own (batch evaluation keeps one per thread); it must outlive the context's use.
   CustomerContext(Store& store, const KeyVault& vault, profile::ProfileState profile,
-                  Predictions predictions, rocksdb::Iterator* history = nullptr);
+                  Predictions predictions, HistoryScan* history = nullptr);
 
   const profile::ProfileState& profile() const { return profile_; }
   // Moves the profile out; the context must not be used afterwards.
@@ -64,7 +65,7 @@ class CustomerContext final : public analytics::rules::RuleContext {
   const KeyVault& vault_;
   profile::ProfileState profile_;
   Predictions predictions_;
-  rocksdb::Iterator* history_iterator_ = nullptr;
+  HistoryScan* history_scan_ = nullptr;
 
   // The history, read on the first aggregate.
   mutable bool history_loaded_ = false;

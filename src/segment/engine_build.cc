@@ -1,18 +1,18 @@
 // SegmentEngine (segment_engine.h): batch evaluation of new and edited segments.
 //
 // One Step() evaluates a chunk of profiles for every segment building from the same position. The
-// chunk's profiles, predictions, memberships (through the customer-first "c/" index: one run for
-// every segment) and the re-check timers of time-dependent rules are read in customer id order by
-// the calling thread (merge joins, no lookups). A rule that is not time-dependent leaves a timer of
-// an earlier version alone: it goes when it fires, as with incremental evaluation. Evaluation
-// overlaps the reading: `build_threads` - 1 workers take each profile as soon as it is read, and
-// the calling thread joins them when it has read the chunk, each with its own history iterator. The
-// results are then staged in profile order and written in one batch with the segments' new
-// positions, so that a restart resumes after the last chunk written.
+// calling thread first reads the chunk's profile keys only, and cuts the chunk into ranges of equal
+// counts; then every thread (`build_threads`, the calling one included) takes ranges in turn and
+// both reads and evaluates them: the range's profiles, predictions, memberships (through the
+// customer-first "c/" index: one run for every segment) and the re-check timers of time-dependent
+// rules in customer id order (merge joins, no lookups), and the customers' histories with one
+// forward scan per thread (history_scan.h). A rule that is not time-dependent leaves a timer of an
+// earlier version alone: it goes when it fires, as with incremental evaluation. The results are
+// then staged in profile order and written in one batch with the segments' new positions, so that
+// a restart resumes after the last chunk written.
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
 #include <map>
 #include <thread>
 
@@ -21,6 +21,9 @@
 
 namespace mercato::segment {
 namespace {
+
+// Ranges per thread: a thread that finishes early takes another range.
+constexpr size_t kRangesPerThread = 4;
 
 // Keys under `prefix` whose remainder is a customer id, read in order alongside the profiles.
 struct Run {
@@ -61,18 +64,158 @@ struct MembershipRun {
 struct Cursor {
   CompiledSegment* segment;
   bool timed;  // the rule is time-dependent: its timers are read
-  Run timers;
 };
 
-// One live profile of the chunk: its inputs, and the decisions of the evaluation threads.
+using CursorIndex = std::map<std::string, size_t, std::less<>>;  // segment id -> cursor
+
+// One live profile of a range: what is known of it and the decisions, per cursor.
 struct Item {
-  std::string id;
-  std::string profile;
-  std::string predictions;   // empty: not scored
-  std::vector<Known> known;  // per cursor
-  std::optional<profile::ProfileState> state;
-  std::vector<Decision> decisions;  // per cursor
+  profile::ProfileState state;
+  std::vector<Known> known;
+  std::vector<Decision> decisions;
+};
+
+// A membership or timer without a live profile: it goes silently.
+struct Drop {
+  size_t cursor;
+  std::string customer;
+  std::optional<int64_t> timer;  // the due time of a timer; nullopt: a membership
+};
+
+// Customers in (after, last], or every customer after `after` when `open` (the last range of the
+// last chunk).
+struct Range {
+  std::string after;
+  std::string last;
+  bool open = false;
+  std::vector<Item> items;
+  std::vector<Drop> drops;
   Status status;
+};
+
+// Reads and evaluates ranges on one thread (in increasing order, for the history scan).
+class RangeReader {
+ public:
+  RangeReader(SegmentEngine::Impl& engine, const std::vector<Cursor>& cursors,
+              const CursorIndex& cursor_of, int64_t now_us)
+      : engine_(engine),
+        cursors_(cursors),
+        cursor_of_(cursor_of),
+        now_us_(now_us),
+        history_(engine.store_) {}
+
+  void Read(Range& range) { range.status = ReadRange(range); }
+
+ private:
+  Status ReadRange(Range& range) {
+    Store& store = engine_.store_;
+    auto profiles = store.NewIterator(Cf::kProfiles);
+    if (range.after.empty()) {
+      profiles->SeekToFirst();
+    } else {
+      profiles->Seek(range.after);
+      if (profiles->Valid() && profiles->key() == range.after) profiles->Next();
+    }
+    MembershipRun members{store.NewIterator(Cf::kSegments)};
+    members.SeekAfter(range.after);
+    Run scores{store.NewIterator(Cf::kModels), "p/"};
+    scores.SeekAfter(range.after);
+    std::vector<Run> timers;
+    timers.reserve(cursors_.size());
+    for (const Cursor& cursor : cursors_) {  // an iterator for time-dependent rules only
+      timers.push_back(Run{nullptr, TimerIndexPrefix(cursor.segment->def.id)});
+      if (!cursor.timed) continue;
+      timers.back().it = store.NewIterator(Cf::kSegments);
+      timers.back().SeekAfter(range.after);
+    }
+    // Members and timers before `limit` (null: all) have no live profile.
+    auto drop_before = [&](const std::string_view* limit) {
+      for (; members.Valid() && (limit == nullptr || members.Customer() < *limit);
+           members.it->Next()) {
+        if (auto found = cursor_of_.find(members.Segment()); found != cursor_of_.end()) {
+          range.drops.push_back(Drop{found->second, std::string(members.Customer()), std::nullopt});
+        }
+      }
+      for (size_t c = 0; c < cursors_.size(); ++c) {
+        if (!cursors_[c].timed) continue;
+        for (Run& run = timers[c]; run.Valid() && (limit == nullptr || run.Customer() < *limit);
+             run.it->Next()) {
+          range.drops.push_back(
+              Drop{c, std::string(run.Customer()), DecodeMicros(run.it->value().ToStringView())});
+        }
+      }
+    };
+    auto drop_through = [&](std::string_view id) {
+      const std::string beyond = std::string(id) + '\0';
+      const std::string_view limit(beyond);
+      drop_before(&limit);
+    };
+
+    for (; profiles->Valid(); profiles->Next()) {
+      const std::string_view id = profiles->key().ToStringView();
+      if (!range.open && id > range.last) break;
+      drop_before(&id);
+      const std::string_view value = profiles->value().ToStringView();
+      if (engine_.erased_.contains(id)) {
+        drop_through(id);
+        continue;
+      }
+      Result<profile::ProfileState> state = profile::ProfileState::ParseRuleFields(id, value);
+      if (!state.ok() && value.find("\"mergedInto\"") == std::string_view::npos) {
+        return state.status();
+      }
+      if (!state.ok() || !state->merged_into.empty()) {
+        // A redirect: whatever it still holds goes.
+        drop_through(id);
+        continue;
+      }
+      while (scores.Valid() && scores.Customer() < id) scores.it->Next();
+      Predictions predictions;
+      if (scores.Valid() && scores.Customer() == id) {
+        ASSIGN_OR_RETURN(predictions, Predictions::Parse(scores.it->value().ToStringView()));
+      }
+      Item item;
+      item.known.assign(cursors_.size(), Known{false, true, std::nullopt});
+      for (; members.Valid() && members.Customer() == id; members.it->Next()) {
+        if (auto found = cursor_of_.find(members.Segment()); found != cursor_of_.end()) {
+          item.known[found->second].member = true;
+        }
+      }
+      for (size_t c = 0; c < cursors_.size(); ++c) {
+        Run& run = timers[c];
+        if (cursors_[c].timed && run.Valid() && run.Customer() == id) {
+          item.known[c].timer = DecodeMicros(run.it->value().ToStringView());
+          run.it->Next();
+        }
+      }
+      CustomerContext context(store, engine_.vault_, std::move(*state), std::move(predictions),
+                              &history_);
+      item.decisions.reserve(cursors_.size());
+      for (const Cursor& cursor : cursors_) {
+        ASSIGN_OR_RETURN(Decision decision, engine_.Decide(*cursor.segment, context, now_us_));
+        item.decisions.push_back(decision);
+      }
+      item.state = std::move(context).ReleaseProfile();
+      range.items.push_back(std::move(item));
+    }
+    RETURN_IF_ERROR(FromRocks(profiles->status(), "scanning profiles"));
+    if (range.open) {
+      drop_before(nullptr);
+    } else {
+      drop_through(range.last);
+    }
+    RETURN_IF_ERROR(FromRocks(members.it->status(), "reading segment members"));
+    for (const Run& run : timers) {
+      if (run.it) RETURN_IF_ERROR(FromRocks(run.it->status(), "reading segment timers"));
+    }
+    return FromRocks(scores.it->status(), "reading predictions");
+  }
+
+  SegmentEngine::Impl& engine_;
+  const std::vector<Cursor>& cursors_;
+  const CursorIndex& cursor_of_;
+  const int64_t now_us_;
+  HistoryScan history_;
 };
 
 }  // namespace
@@ -90,173 +233,72 @@ Result<size_t> SegmentEngine::Impl::StepBuild(int64_t now_us) {
   const std::string after = group.front()->def.build_after;
 
   std::vector<Cursor> cursors;
-  std::map<std::string, size_t, std::less<>> cursor_of;  // segment id -> index in `cursors`
+  CursorIndex cursor_of;
   for (CompiledSegment* segment : group) {
-    const bool timed = segment->rule.dependencies().time_dependent;
-    Cursor cursor{segment, timed,
-                  Run{store_.NewIterator(Cf::kSegments), TimerIndexPrefix(segment->def.id)}};
-    if (timed) cursor.timers.SeekAfter(after);
     cursor_of.emplace(segment->def.id, cursors.size());
-    cursors.push_back(std::move(cursor));
+    cursors.push_back(Cursor{segment, segment->rule.dependencies().time_dependent});
   }
-  MembershipRun members{store_.NewIterator(Cf::kSegments)};
-  members.SeekAfter(after);
-  Run scores{store_.NewIterator(Cf::kModels), "p/"};
-  scores.SeekAfter(after);
-  MembershipBatch batch(*this);
-  // Members and timers before `limit` (null: all) have no live profile: they go silently.
-  auto drop_before = [&](const std::string_view* limit) {
-    for (; members.Valid() && (limit == nullptr || members.Customer() < *limit);
-         members.it->Next()) {
-      if (auto found = cursor_of.find(members.Segment()); found != cursor_of.end()) {
-        batch.Exit(*cursors[found->second].segment, members.Customer(), nullptr, now_us, "build",
-                   "");
-      }
-    }
-    for (Cursor& cursor : cursors) {
-      if (!cursor.timed) continue;
-      while (cursor.timers.Valid() && (limit == nullptr || cursor.timers.Customer() < *limit)) {
-        batch.SetTimer(cursor.segment->def.id, cursor.timers.Customer(),
-                       DecodeMicros(cursor.timers.it->value().ToStringView()), std::nullopt);
-        cursor.timers.it->Next();
-      }
-    }
-  };
 
-  // The workers evaluate while the chunk is read: items[0, ready) are read; `next` hands out the
-  // item each thread evaluates next. Items are never moved once read (the vector is sized first).
-  std::vector<Item> items(std::max<size_t>(options_.build_chunk, 1));
-  std::atomic<size_t> ready{0};
-  std::atomic<bool> reading{true};
-  std::atomic<size_t> next{0};
-  // Changes whenever `ready` or `reading` does (in steps): what a waiting worker sleeps on.
-  std::atomic<uint64_t> signal{0};
-  auto wake = [&signal] {
-    signal.fetch_add(1, std::memory_order_release);
-    signal.notify_all();
-  };
-  auto evaluate = [&](bool wait_for_reader) {
-    auto history = store_.NewIterator(Cf::kEvents);
-    for (;;) {
-      const size_t i = next.fetch_add(1, std::memory_order_relaxed);
-      for (;;) {
-        const uint64_t seen = signal.load(std::memory_order_acquire);
-        if (i < ready.load(std::memory_order_acquire)) break;
-        if (!reading.load(std::memory_order_acquire)) {
-          if (i >= ready.load(std::memory_order_acquire)) return;
-          break;
-        }
-        if (!wait_for_reader) return;
-        signal.wait(seen, std::memory_order_acquire);
-      }
-      Item& item = items[i];
-      Result<profile::ProfileState> state =
-          profile::ProfileState::ParseRuleFields(item.id, item.profile);
-      Result<Predictions> predictions =
-          item.predictions.empty() ? Predictions{} : Predictions::Parse(item.predictions);
-      if (!state.ok() || !predictions.ok()) {
-        item.status = !state.ok() ? state.status() : predictions.status();
-        continue;
-      }
-      CustomerContext context(store_, vault_, std::move(*state), std::move(*predictions),
-                              history.get());
-      for (const Cursor& cursor : cursors) {
-        Result<Decision> decision = Decide(*cursor.segment, context, now_us);
-        if (!decision.ok()) {
-          item.status = decision.status();
-          break;
-        }
-        item.decisions.push_back(*decision);
-      }
-      item.state = std::move(context).ReleaseProfile();
-    }
-  };
+  // The chunk: the next `build_chunk` profile keys, cut into ranges of equal counts.
   const size_t threads = options_.build_threads > 0
                              ? options_.build_threads
                              : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> workers;
-  for (size_t t = 1; t < threads; ++t) workers.emplace_back(evaluate, true);
-  // Stops the workers (also on an early return) before `items` goes away.
-  struct Join {
-    std::atomic<bool>& reading;
-    const std::function<void()> wake;
-    std::vector<std::thread>& workers;
-    ~Join() {
-      reading.store(false, std::memory_order_release);
-      wake();
-      for (std::thread& worker : workers) {
-        if (worker.joinable()) worker.join();
-      }
-    }
-  } join{reading, wake, workers};
-
-  // Read the chunk.
-  auto profiles = store_.NewIterator(Cf::kProfiles);
-  if (after.empty()) {
-    profiles->SeekToFirst();
-  } else {
-    profiles->Seek(after);
-    if (profiles->Valid() && profiles->key() == after) profiles->Next();
-  }
-  size_t count = 0;
+  const size_t chunk = std::max<size_t>(options_.build_chunk, 1);
+  const size_t per_range = std::max<size_t>(1, chunk / (threads * kRangesPerThread));
+  std::vector<Range> ranges;
   size_t scanned = 0;
   std::string last;
-  for (; profiles->Valid() && scanned < items.size(); profiles->Next(), ++scanned) {
-    const std::string_view id(profiles->key().data(), profiles->key().size());
-    last.assign(id);
-    drop_before(&id);
-    const std::string_view value = profiles->value().ToStringView();
-    if (value.find("\"mergedInto\"") != std::string_view::npos || erased_.contains(id)) {
-      // A redirect (or an erased customer): whatever it still holds goes.
-      const std::string beyond = std::string(id) + '\0';
-      const std::string_view limit(beyond);
-      drop_before(&limit);
-      continue;
+  {
+    auto keys = store_.NewIterator(Cf::kProfiles);
+    if (after.empty()) {
+      keys->SeekToFirst();
+    } else {
+      keys->Seek(after);
+      if (keys->Valid() && keys->key() == after) keys->Next();
     }
-    Item& item = items[count];
-    item.id.assign(id);
-    item.profile.assign(value);
-    while (scores.Valid() && scores.Customer() < id) scores.it->Next();
-    if (scores.Valid() && scores.Customer() == id) item.predictions = scores.it->value().ToString();
-    item.known.assign(cursors.size(), Known{false, true, std::nullopt});
-    for (; members.Valid() && members.Customer() == id; members.it->Next()) {
-      if (auto found = cursor_of.find(members.Segment()); found != cursor_of.end()) {
-        item.known[found->second].member = true;
+    std::string range_after = after;
+    for (; keys->Valid() && scanned < chunk; keys->Next()) {
+      last.assign(keys->key().data(), keys->key().size());
+      if (++scanned % per_range == 0) {
+        ranges.push_back(Range{range_after, last});
+        range_after = last;
       }
     }
-    for (size_t c = 0; c < cursors.size(); ++c) {
-      Run& timers = cursors[c].timers;
-      if (cursors[c].timed && timers.Valid() && timers.Customer() == id) {
-        item.known[c].timer = DecodeMicros(timers.it->value().ToStringView());
-        timers.it->Next();
-      }
-    }
-    ++count;
-    ready.store(count, std::memory_order_release);
-    if (count % 32 == 0) wake();
+    RETURN_IF_ERROR(FromRocks(keys->status(), "scanning profiles"));
+    if (scanned % per_range != 0 || scanned == 0) ranges.push_back(Range{range_after, last});
+    if (!keys->Valid()) ranges.back().open = true;  // the last chunk: what follows goes too
   }
-  reading.store(false, std::memory_order_release);
-  wake();
-  RETURN_IF_ERROR(FromRocks(profiles->status(), "scanning profiles"));
-  const bool finished = !profiles->Valid();
-  if (finished) drop_before(nullptr);
-  RETURN_IF_ERROR(FromRocks(members.it->status(), "reading segment members"));
-  for (Cursor& cursor : cursors) {
-    RETURN_IF_ERROR(FromRocks(cursor.timers.it->status(), "reading segment timers"));
-  }
-  RETURN_IF_ERROR(FromRocks(scores.it->status(), "reading predictions"));
+  const bool finished = ranges.back().open;
 
-  // The calling thread evaluates what the workers have not taken, then waits for them.
-  evaluate(false);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    RangeReader reader(*this, cursors, cursor_of, now_us);
+    for (size_t r = next.fetch_add(1); r < ranges.size(); r = next.fetch_add(1)) {
+      reader.Read(ranges[r]);
+    }
+  };
+  std::vector<std::thread> workers;
+  for (size_t t = 1; t < std::min(threads, ranges.size()); ++t) workers.emplace_back(work);
+  work();
   for (std::thread& worker : workers) worker.join();
-  items.resize(count);
 
   // Stage in profile order.
-  for (Item& item : items) {
-    RETURN_IF_ERROR(item.status);
-    for (size_t c = 0; c < cursors.size(); ++c) {
-      Apply(*cursors[c].segment, *item.state, item.decisions[c], item.known[c], now_us, "build",
-            "build", batch);
+  MembershipBatch batch(*this);
+  for (Range& range : ranges) {
+    RETURN_IF_ERROR(range.status);
+    for (const Drop& drop : range.drops) {
+      CompiledSegment& segment = *cursors[drop.cursor].segment;
+      if (drop.timer) {
+        batch.SetTimer(segment.def.id, drop.customer, drop.timer, std::nullopt);
+      } else {
+        batch.Exit(segment, drop.customer, nullptr, now_us, "build", "");
+      }
+    }
+    for (const Item& item : range.items) {
+      for (size_t c = 0; c < cursors.size(); ++c) {
+        Apply(*cursors[c].segment, item.state, item.decisions[c], item.known[c], now_us, "build",
+              "build", batch);
+      }
     }
   }
   std::vector<SegmentDefinition> updated;
