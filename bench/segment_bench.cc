@@ -9,6 +9,7 @@
 // (`(<rule>) and true`: a new version whose recompute changes nothing, the nightly-check case),
 // and finally single events are appended to customers one order short of a segment.
 
+#include <sys/resource.h>
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -48,6 +49,14 @@ constexpr int64_t kDay = 86'400'000'000;
 
 double Since(Steady::time_point start) {
   return std::chrono::duration<double>(Steady::now() - start).count();
+}
+
+// CPU seconds of this process so far (every thread, RocksDB's background work included).
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 const std::vector<std::string>& Rules() {
@@ -227,6 +236,7 @@ int Main(int argc, char** argv) {
   const std::string load_before = Load();
   const uint64_t log_mid = s.log->TotalRecords();
   std::optional<double> recompute;
+  double recompute_cpu = 0;
   std::string suffix;
   for (size_t round = 0; round < rounds; ++round) {
     suffix += " and true";
@@ -235,9 +245,12 @@ int Main(int argc, char** argv) {
       spec.rule = "(" + Rules()[i] + ")" + suffix;
       (void)engine->Update("s" + std::to_string(i + 1), spec);
     }
+    const double cpu_before = ProcessCpuSeconds();
     auto took = BuildAll(*engine);
     if (!took.ok()) return 1;
-    std::fprintf(stderr, "recompute round %zu: %.2f s\n", round + 1, *took);
+    const double cpu = ProcessCpuSeconds() - cpu_before;
+    std::fprintf(stderr, "recompute round %zu: %.2f s, CPU %.2f s\n", round + 1, *took, cpu);
+    if (!recompute || *took < *recompute) recompute_cpu = cpu;
     recompute = recompute ? std::min(*recompute, *took) : *took;
   }
   const uint64_t changes = s.log->TotalRecords() - log_mid;
@@ -326,9 +339,9 @@ int Main(int argc, char** argv) {
       "|\n|---|---|---|---|---|\n");
   std::printf(
       "| Full recompute, %zu segments x %zu profiles (no membership changes: %llu events; best "
-      "of %zu) | **%.2f s** | 5 s | %.0f%% | %s |\n",
-      rule_count, customers, static_cast<unsigned long long>(changes), rounds, *recompute,
-      100 * *recompute / 5.0, load_before.c_str());
+      "of %zu, CPU %.2f s) | **%.2f s** | 5 s | %.0f%% | %s |\n",
+      rule_count, customers, static_cast<unsigned long long>(changes), rounds, recompute_cpu,
+      *recompute, 100 * *recompute / 5.0, load_before.c_str());
   std::printf(
       "| First build of the same segments (%llu memberships, %llu entry events appended) "
       "| %.2f s | - | - | - |\n",
