@@ -217,6 +217,29 @@ TEST_F(ClusterFailoverTest, AKilledNodesPartitionsMoveAndNoAcknowledgedEventIsLo
       EXPECT_EQ(response.Header("X-Mercato-Forwarded-To").empty(), Owned(i).count(partition) == 1)
           << "node " << i;
     }
+    // Segment membership reads are forwarded the same way. Definitions are per node, so the
+    // segment is created on each; each node evaluates it over the partitions it owns.
+    for (int i = 0; i < 3; ++i) {
+      HttpClient http(nodes_[static_cast<size_t>(i)]->port());
+      ClientResponse created =
+          http.Post("/v1/segments", R"({"id":"buyers","name":"Buyers","rule":"orders >= 1"})",
+                    BasicAuth(kAdminKey));
+      ASSERT_EQ(created.status, 201) << created.body;
+    }
+    for (int i = 0; i < 3; ++i) {
+      HttpClient http(nodes_[static_cast<size_t>(i)]->port());
+      ClientResponse response;
+      ASSERT_TRUE(WaitFor(
+          [&] {
+            response = http.Get("/v1/profiles/" + user + "/segments", BasicAuth(kAdminKey));
+            return response.status == 200 &&
+                   response.body.find("\"id\":\"buyers\"") != std::string::npos;
+          },
+          30'000))
+          << "node " << i << ": " << response.status << " " << response.body;
+      EXPECT_EQ(response.Header("X-Mercato-Forwarded-To").empty(), Owned(i).count(partition) == 1)
+          << "node " << i;
+    }
   }
 
   // SIGKILL the node with the most partitions; keep sending while the group notices.
