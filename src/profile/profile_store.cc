@@ -161,7 +161,7 @@ Result<std::string> ProfileStore::ExportJson(std::string_view customer_id) const
 }
 
 Result<EventPage> ProfileStore::Events(std::string_view customer_id, std::string_view cursor,
-                                       size_t limit) const {
+                                       size_t limit, bool newest_first) const {
   if (limit < 1 || limit > kMaxPageSize) {
     return Status::InvalidArgument("limit must be between 1 and " + std::to_string(kMaxPageSize));
   }
@@ -178,10 +178,17 @@ Result<EventPage> ProfileStore::Events(std::string_view customer_id, std::string
   std::string start = prefix + after;
   EventPage page;
   auto it = read.NewIterator(Cf::kEvents);
-  it->Seek(start);
-  if (!after.empty() && it->Valid() && it->key() == rocksdb::Slice(start)) it->Next();
+  // Newest first walks backwards from the cursor, or from above every suffix of the customer.
+  const auto advance = [&] { newest_first ? it->Prev() : it->Next(); };
+  if (newest_first) {
+    it->SeekForPrev(after.empty() ? prefix + std::string(profile::kEventSuffixSize, '\xff')
+                                  : start);
+  } else {
+    it->Seek(start);
+  }
+  if (!after.empty() && it->Valid() && it->key() == rocksdb::Slice(start)) advance();
   std::string last_suffix;
-  for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (; it->Valid() && it->key().starts_with(prefix); advance()) {
     if (page.events.size() == limit) {
       page.next_cursor = profile::HexEncode(last_suffix);
       break;

@@ -59,12 +59,12 @@ class ProfileStore {
   // consent to profiling. NotFound when there is no such customer.
   Result<std::string> PredictionsJson(std::string_view customer_id) const;
 
-  // Up to `limit` (1..1000) events of the customer, oldest first, starting after `cursor`
-  // (empty = from the beginning; otherwise a next_cursor of an earlier page, which stays valid
-  // when the customer is merged). InvalidArgument for a malformed cursor or limit, NotFound for an
-  // unknown customer.
-  Result<EventPage> Events(std::string_view customer_id, std::string_view cursor,
-                           size_t limit) const;
+  // Up to `limit` (1..1000) events of the customer, oldest first (newest first with
+  // `newest_first`), starting after `cursor` in that order (empty = from the beginning; otherwise
+  // a next_cursor of an earlier page in the same order, which stays valid when the customer is
+  // merged). InvalidArgument for a malformed cursor or limit, NotFound for an unknown customer.
+  Result<EventPage> Events(std::string_view customer_id, std::string_view cursor, size_t limit,
+                           bool newest_first = false) const;
 
   // Everything held about the customer as one JSON document (right of access and portability,
   // docs/privacy.md): {"customerId", "exportedAt", "profile": <ProfileJson>, "events": [every

@@ -56,7 +56,11 @@ void HandleProfile(const ProfileStore& profiles, AuditLog* audit, bool events,
   }
   auto limit = ParseLimit(request.QueryParam("limit"));
   if (!limit.ok()) return respond(ErrorResponse(limit.status()));
-  auto page = profiles.Events(*customer, request.QueryParam("cursor"), *limit);
+  const std::string order = request.QueryParam("order");
+  if (!order.empty() && order != "oldest" && order != "newest") {
+    return respond(ErrorResponse(Status::InvalidArgument("'order' must be oldest or newest")));
+  }
+  auto page = profiles.Events(*customer, request.QueryParam("cursor"), *limit, order == "newest");
   if (!page.ok()) return respond(ErrorResponse(page.status()));
   AuditRead(audit, request, "profile.events.read", *customer);
   std::string body = "{\"customerId\":\"" + *customer + "\",\"events\":[";

@@ -148,6 +148,22 @@ TEST_F(ServerTest, ProfilesAreBuiltAndReadable) {
   EXPECT_EQ(last.at("events").as_array()[0].at("event").as_string(), "Order Completed");
   EXPECT_TRUE(last.at("nextCursor").is_null());
 
+  // Newest first: the same three events the other way round, paged with its own cursors.
+  auto newest = json::parse(
+      http.Get("/v1/profiles/alice/events?limit=2&order=newest", BasicAuth(kReadKey)).body);
+  ASSERT_EQ(newest.at("events").as_array().size(), 2u);
+  EXPECT_EQ(newest.at("events").as_array()[0].at("event").as_string(), "Order Completed");
+  ASSERT_TRUE(newest.at("nextCursor").is_string());
+  auto oldest_last = json::parse(http.Get("/v1/profiles/alice/events?limit=2&order=newest&cursor=" +
+                                              std::string(newest.at("nextCursor").as_string()),
+                                          BasicAuth(kReadKey))
+                                     .body);
+  ASSERT_EQ(oldest_last.at("events").as_array().size(), 1u);
+  EXPECT_EQ(oldest_last.at("events").as_array()[0], page.at("events").as_array()[0]);
+  EXPECT_TRUE(oldest_last.at("nextCursor").is_null());
+  EXPECT_EQ(newest.at("events").as_array()[1], page.at("events").as_array()[1]);
+  EXPECT_EQ(http.Get("/v1/profiles/alice/events?order=up", BasicAuth(kReadKey)).status, 400);
+
   EXPECT_EQ(http.Get("/v1/profiles/nobody", BasicAuth(kReadKey)).status, 404);
   EXPECT_EQ(http.Get("/v1/profiles/alice/events?limit=0", BasicAuth(kReadKey)).status, 400);
   EXPECT_EQ(http.Get("/v1/profiles/alice/events?cursor=zz", BasicAuth(kReadKey)).status, 400);

@@ -98,7 +98,7 @@ function Timeline({ id }) {
   const [pages, setPages] = useState([]);
   const [cursor, setCursor] = useState(null);
   const first = useLoad(async (signal) => {
-    const page = await api.get(`/v1/profiles/${seg(id)}/events?limit=50`, { signal });
+    const page = await api.get(`/v1/profiles/${seg(id)}/events?limit=50&order=newest`, { signal });
     setPages([page.events]);
     setCursor(page.nextCursor);
     return page;
@@ -107,7 +107,7 @@ function Timeline({ id }) {
   const loadMore = async () => {
     setMore({ busy: true, error: null });
     try {
-      const page = await api.get(`/v1/profiles/${seg(id)}/events?limit=50&cursor=${encodeURIComponent(cursor)}`);
+      const page = await api.get(`/v1/profiles/${seg(id)}/events?limit=50&order=newest&cursor=${encodeURIComponent(cursor)}`);
       setPages((p) => [...p, page.events]);
       setCursor(page.nextCursor);
       setMore({ busy: false, error: null });
@@ -119,7 +119,7 @@ function Timeline({ id }) {
   if (first.error) return html`<${ErrorBox} error=${first.error} what="Timeline" />`;
   const events = pages.flat();
   return html`<div>
-    <${Table} caption=${`Events, oldest first (${events.length} shown)`} rows=${events} rowKey=${(e) => e.messageId}
+    <${Table} caption=${`Events, newest first (${events.length} shown)`} rows=${events} rowKey=${(e) => e.messageId}
       columns=${[
         { key: 'timestamp', label: 'Time', render: (e) => fmtTime(e.timestamp) },
         { key: 'what', label: 'Event', render: describe },
@@ -127,7 +127,7 @@ function Timeline({ id }) {
         { key: 'source', label: 'Device', render: (e) => (e.context && e.context.device && e.context.device.type) || '–' },
       ]} />
     <${ErrorBox} error=${more.error} />
-    ${cursor ? html`<button type="button" onClick=${loadMore} disabled=${more.busy}>${more.busy ? 'Loading…' : 'Load 50 more'}</button>` : null}
+    ${cursor ? html`<button type="button" onClick=${loadMore} disabled=${more.busy}>${more.busy ? 'Loading…' : 'Load 50 older'}</button>` : null}
   </div>`;
 }
 
