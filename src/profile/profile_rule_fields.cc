@@ -6,11 +6,11 @@
 
 #include <array>
 #include <boost/json/parse.hpp>
-#include <charconv>
 #include <cstdint>
 #include <map>
 #include <string_view>
 
+#include "core/json_scanner.h"
 #include "event/event.h"
 #include "profile/profile_state.h"
 
@@ -23,145 +23,7 @@ constexpr std::array<EventType, 6> kTypes = {EventType::kTrack, EventType::kIden
                                              EventType::kPage,  EventType::kScreen,
                                              EventType::kGroup, EventType::kAlias};
 
-// A cursor over JSON text. Every reader returns false on anything it does not handle; the caller
-// then falls back to ProfileState::Parse.
-class Scanner {
- public:
-  explicit Scanner(std::string_view text) : text_(text) {}
-
-  bool AtEnd() {
-    SkipSpace();
-    return pos_ == text_.size();
-  }
-
-  // Consumes `c` (after whitespace) when it is next.
-  bool Take(char c) {
-    SkipSpace();
-    if (pos_ < text_.size() && text_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
-
-  bool Peek(char c) {
-    SkipSpace();
-    return pos_ < text_.size() && text_[pos_] == c;
-  }
-
-  // A string without escapes (the common case: names written by Serialize).
-  bool PlainString(std::string_view& out) {
-    if (!Take('"')) return false;
-    const size_t start = pos_;
-    for (; pos_ < text_.size(); ++pos_) {
-      const char c = text_[pos_];
-      if (c == '"') {
-        out = text_.substr(start, pos_ - start);
-        ++pos_;
-        return true;
-      }
-      if (c == '\\' || static_cast<unsigned char>(c) < 0x20) return false;
-    }
-    return false;
-  }
-
-  // An integer member value (no fraction or exponent: those are not counts or times).
-  template <typename Int>
-  bool Integer(Int& out) {
-    SkipSpace();
-    const char* begin = text_.data() + pos_;
-    const char* end = text_.data() + text_.size();
-    Int value = 0;
-    const auto [ptr, ec] = std::from_chars(begin, end, value);
-    if (ec != std::errc() || ptr == begin) return false;
-    if (ptr != end && (*ptr == '.' || *ptr == 'e' || *ptr == 'E')) return false;
-    // "-0" and leading zeros: leave them to Parse.
-    const char* digits = *begin == '-' ? begin + 1 : begin;
-    if (*digits == '0' && (ptr - digits > 1 || *begin == '-')) return false;
-    pos_ = static_cast<size_t>(ptr - text_.data());
-    out = value;
-    return true;
-  }
-
-  bool Literal(std::string_view word) {
-    SkipSpace();
-    if (text_.substr(pos_, word.size()) != word) return false;
-    pos_ += word.size();
-    return true;
-  }
-
-  // Skips one value of any kind (not validated) and returns its text.
-  bool SkipValue(std::string_view* text = nullptr) {
-    SkipSpace();
-    const size_t start = pos_;
-    int depth = 0;
-    while (pos_ < text_.size()) {
-      const char c = text_[pos_];
-      if (c == '"') {
-        if (!SkipString()) return false;
-        if (depth == 0) break;
-        continue;
-      }
-      if (c == '{' || c == '[') {
-        ++depth;
-      } else if (c == '}' || c == ']') {
-        if (depth == 0) break;  // the end of the enclosing container
-        if (--depth == 0) {
-          ++pos_;
-          break;
-        }
-      } else if (depth == 0 && IsDelimiter(c)) {
-        break;
-      }
-      ++pos_;
-    }
-    if (pos_ == start || depth != 0) return false;
-    if (text != nullptr) *text = text_.substr(start, pos_ - start);
-    return true;
-  }
-
- private:
-  static bool IsDelimiter(char c) {
-    return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
-  }
-
-  void SkipSpace() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
-                                   text_[pos_] == '\n' || text_[pos_] == '\r')) {
-      ++pos_;
-    }
-  }
-
-  bool SkipString() {
-    ++pos_;  // the opening quote
-    for (; pos_ < text_.size(); ++pos_) {
-      if (text_[pos_] == '\\') {
-        ++pos_;
-      } else if (text_[pos_] == '"') {
-        ++pos_;
-        return true;
-      }
-    }
-    return false;
-  }
-
-  std::string_view text_;
-  size_t pos_ = 0;
-};
-
-// Calls `member(key)` for each member of the object at the cursor; `member` consumes the value.
-template <typename Member>
-bool ForEachMember(Scanner& in, Member&& member) {
-  if (!in.Take('{')) return false;
-  if (in.Take('}')) return true;
-  do {
-    std::string_view key;
-    if (!in.PlainString(key) || !in.Take(':') || !member(key)) return false;
-  } while (in.Take(','));
-  return in.Take('}');
-}
-
-bool ReadCount(Scanner& in, uint64_t& out) {
+bool ReadCount(JsonScanner& in, uint64_t& out) {
   int64_t value = 0;
   if (in.Peek('-')) {
     if (!in.Integer(value) || value < 0) return false;
@@ -171,9 +33,9 @@ bool ReadCount(Scanner& in, uint64_t& out) {
   return in.Integer(out);
 }
 
-bool ReadTime(Scanner& in, int64_t& out) { return in.Integer(out); }
+bool ReadTime(JsonScanner& in, int64_t& out) { return in.Integer(out); }
 
-bool ReadCountMap(Scanner& in, CountMap& out) {
+bool ReadCountMap(JsonScanner& in, CountMap& out) {
   return ForEachMember(in, [&](std::string_view key) {
     uint64_t count = 0;
     if (!ReadCount(in, count)) return false;
@@ -183,10 +45,10 @@ bool ReadCountMap(Scanner& in, CountMap& out) {
 
 // A trait's "v": strings without escapes and literals directly, anything else through the JSON
 // parser (as Parse reads it).
-bool ReadTraitValue(Scanner& in, json::value& out) {
+bool ReadTraitValue(JsonScanner& in, json::value& out) {
   std::string_view text;
   if (in.Peek('"')) {
-    Scanner copy = in;
+    JsonScanner copy = in;
     if (copy.PlainString(text)) {
       in = copy;
       out = json::value(json::string_view(text.data(), text.size()));
@@ -207,7 +69,7 @@ bool ReadTraitValue(Scanner& in, json::value& out) {
   return !ec;
 }
 
-bool ReadTraits(Scanner& in, std::map<std::string, Trait, std::less<>>& out) {
+bool ReadTraits(JsonScanner& in, std::map<std::string, Trait, std::less<>>& out) {
   return ForEachMember(in, [&](std::string_view name) {
     Trait trait;
     bool has_value = false;
@@ -229,7 +91,7 @@ bool ReadTraits(Scanner& in, std::map<std::string, Trait, std::less<>>& out) {
   });
 }
 
-bool ReadIdentities(Scanner& in, std::vector<std::string>& out) {
+bool ReadIdentities(JsonScanner& in, std::vector<std::string>& out) {
   if (!in.Take('[')) return false;
   if (in.Take(']')) return true;
   do {
@@ -240,7 +102,7 @@ bool ReadIdentities(Scanner& in, std::vector<std::string>& out) {
   return in.Take(']');
 }
 
-bool ReadEventCounts(Scanner& in, std::array<uint64_t, 6>& out) {
+bool ReadEventCounts(JsonScanner& in, std::array<uint64_t, 6>& out) {
   uint32_t seen = 0;
   return ForEachMember(in, [&](std::string_view key) {
     for (size_t k = 0; k < kTypes.size(); ++k) {
@@ -253,9 +115,9 @@ bool ReadEventCounts(Scanner& in, std::array<uint64_t, 6>& out) {
   });
 }
 
-bool ReadConsent(Scanner& in, ConsentState& out) {
+bool ReadConsent(JsonScanner& in, ConsentState& out) {
   if (in.Peek('{')) {
-    Scanner copy = in;
+    JsonScanner copy = in;
     if (copy.Take('{') && copy.Take('}')) {
       in = copy;
       return true;
@@ -322,7 +184,7 @@ Member MemberOf(std::string_view key) {
   return kSkipped;
 }
 
-bool ReadMember(Scanner& in, Member member, ProfileState& state) {
+bool ReadMember(JsonScanner& in, Member member, ProfileState& state) {
   switch (member) {
     case kIdentities:
       return ReadIdentities(in, state.identities);
@@ -366,7 +228,7 @@ bool ReadMember(Scanner& in, Member member, ProfileState& state) {
 Result<ProfileState> ProfileState::ParseRuleFields(std::string_view id, std::string_view stored) {
   ProfileState state;
   state.id = std::string(id);
-  Scanner in(stored);
+  JsonScanner in(stored);
   uint32_t seen = 0;
   const bool read = ForEachMember(in, [&](std::string_view key) {
     const Member member = MemberOf(key);

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include "core/big_endian.h"
+#include "core/json_scanner.h"
 #include "privacy/field_cipher.h"
 #include "profile/event_view.h"
 #include "profile/keys.h"
@@ -11,6 +12,7 @@ namespace mercato::segment {
 namespace {
 
 namespace json = boost::json;
+using analytics::rules::AggregateFn;
 using analytics::rules::EventQuery;
 using analytics::rules::EventRecord;
 using analytics::rules::Value;
@@ -107,28 +109,94 @@ Status CustomerContext::LoadHistory() const {
     own->Seek(prefix);
     it = own.get();
   }
-  std::vector<int64_t> times;
   for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
     const std::string_view key(it->key().data(), it->key().size());
     if (key.size() != profile::kCustomerIdSize + profile::kEventSuffixSize) continue;
-    boost::system::error_code ec;
-    json::value event = json::parse(std::string_view(it->value().data(), it->value().size()), ec);
-    if (ec || !event.is_object()) continue;
-    const json::object& object = event.get_object();
-    if (profile::StringField(&object, "type") != "track") continue;
-    times.push_back(GetInt64Ordered(key.substr(profile::kCustomerIdSize, 8)));
-    history_json_.push_back(std::move(event));
+    AddHistoryEvent(it->value().ToStringView(),
+                    GetInt64Ordered(key.substr(profile::kCustomerIdSize, 8)));
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading a customer's history"));
-  // Records point into the JSON, whose addresses are stable in the deque from here on.
-  history_.reserve(history_json_.size());
-  for (size_t i = 0; i < history_json_.size(); ++i) {
-    const json::object& object = history_json_[i].get_object();
-    history_.push_back(EventRecord{profile::StringField(&object, "event"), times[i],
-                                   profile::ObjectField(&object, "properties")});
-  }
   history_loaded_ = true;
   return Status::Ok();
+}
+
+void CustomerContext::AddHistoryEvent(std::string_view stored, int64_t time_us) const {
+  // The members read: type, event and the text of properties; anything the scanner does not
+  // handle goes through the JSON parser, as every event did before.
+  std::string_view type;
+  std::string_view name;
+  std::string_view properties;
+  bool has_type = false;
+  bool has_event = false;
+  bool has_properties = false;
+  JsonScanner in(stored);
+  const bool scanned = ForEachMember(in,
+                                     [&](std::string_view key) {
+                                       if (key == "type") {
+                                         if (has_type) return false;
+                                         has_type = true;
+                                         return in.PlainString(type);
+                                       }
+                                       if (key == "event") {
+                                         if (has_event) return false;
+                                         has_event = true;
+                                         return in.PlainString(name);
+                                       }
+                                       if (key == "properties") {
+                                         if (has_properties) return false;
+                                         has_properties = true;
+                                         std::string_view text;
+                                         if (!in.SkipValue(&text)) return false;
+                                         if (text.starts_with('{')) properties = text;
+                                         return true;
+                                       }
+                                       return in.SkipValue();
+                                     }) &&
+                       in.AtEnd();
+  HistoryEvent event;
+  event.time_us = time_us;
+  event.name_at = history_text_.size();
+  if (scanned) {
+    if (type != "track") return;
+    event.properties_at = event.name_at + name.size();
+    event.properties_size = properties.size();
+    history_text_.append(name).append(properties);
+  } else {
+    boost::system::error_code ec;
+    json::value parsed = json::parse(json::string_view(stored.data(), stored.size()), ec);
+    if (ec || !parsed.is_object()) return;
+    if (profile::StringField(&parsed.get_object(), "type") != "track") return;
+    history_json_.push_back(std::move(parsed));  // addresses in the deque are stable
+    const json::object& object = history_json_.back().get_object();
+    name = profile::StringField(&object, "event");
+    event.parsed = true;
+    event.properties = profile::ObjectField(&object, "properties");
+    history_text_.append(name);
+  }
+  event.name_size = name.size();
+  history_.push_back(event);
+}
+
+std::span<const EventRecord> CustomerContext::Candidates(const EventQuery& query,
+                                                         std::optional<int64_t> after_us) const {
+  const bool reads_properties = query.where != nullptr || query.fn != AggregateFn::kCount;
+  candidates_.clear();
+  for (HistoryEvent& event : history_) {
+    const std::string_view name(history_text_.data() + event.name_at, event.name_size);
+    if (name != query.event || (after_us && event.time_us <= *after_us)) continue;
+    if (reads_properties && !event.parsed) {
+      event.parsed = true;
+      boost::system::error_code ec;
+      json::value parsed = json::parse(
+          json::string_view(history_text_.data() + event.properties_at, event.properties_size), ec);
+      if (!ec && parsed.is_object()) {
+        history_json_.push_back(std::move(parsed));
+        event.properties = &history_json_.back().get_object();
+      }
+    }
+    candidates_.push_back(EventRecord{name, event.time_us, event.properties});
+  }
+  return candidates_;
 }
 
 bool CustomerContext::HistoryCannotMatch(const EventQuery& query,
@@ -147,14 +215,14 @@ Result<std::optional<double>> CustomerContext::Aggregate(const EventQuery& query
     return analytics::rules::AggregateEvents(query, after_us, {});
   }
   RETURN_IF_ERROR(LoadHistory());
-  return analytics::rules::AggregateEvents(query, after_us, history_);
+  return analytics::rules::AggregateEvents(query, after_us, Candidates(query, after_us));
 }
 
 Result<std::optional<int64_t>> CustomerContext::OldestEventTime(
     const EventQuery& query, std::optional<int64_t> after_us) const {
   if (HistoryCannotMatch(query, after_us)) return std::optional<int64_t>();
   RETURN_IF_ERROR(LoadHistory());
-  return analytics::rules::OldestMatchingEvent(query, after_us, history_);
+  return analytics::rules::OldestMatchingEvent(query, after_us, Candidates(query, after_us));
 }
 
 }  // namespace mercato::segment

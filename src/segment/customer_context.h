@@ -16,6 +16,7 @@
 #include <boost/json/value.hpp>
 #include <deque>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,10 +68,31 @@ class CustomerContext final : public analytics::rules::RuleContext {
   Predictions predictions_;
   HistoryScan* history_scan_ = nullptr;
 
+  // One track event of the history: its name and "properties" text are kept in history_text_
+  // (offsets: the text grows while the history is read); the properties are parsed only for a
+  // query that reads them.
+  struct HistoryEvent {
+    size_t name_at = 0;
+    size_t name_size = 0;
+    size_t properties_at = 0;
+    size_t properties_size = 0;  // 0: no properties object
+    int64_t time_us = 0;
+    bool parsed = false;
+    const boost::json::object* properties = nullptr;  // once parsed
+  };
+  // Appends a track event read from `stored` (nothing for other types or undecodable text).
+  void AddHistoryEvent(std::string_view stored, int64_t time_us) const;
+  // The events named as `query` asks, after `after_us`, with their properties parsed when the
+  // query reads them; valid until the next call.
+  std::span<const analytics::rules::EventRecord> Candidates(
+      const analytics::rules::EventQuery& query, std::optional<int64_t> after_us) const;
+
   // The history, read on the first aggregate.
   mutable bool history_loaded_ = false;
-  mutable std::deque<boost::json::value> history_json_;
-  mutable std::vector<analytics::rules::EventRecord> history_;
+  mutable std::string history_text_;
+  mutable std::vector<HistoryEvent> history_;
+  mutable std::deque<boost::json::value> history_json_;  // parsed events and properties
+  mutable std::vector<analytics::rules::EventRecord> candidates_;
 };
 
 }  // namespace mercato::segment

@@ -118,5 +118,38 @@ TEST(SegmentBuildTest, RangesOnSeveralThreadsAgreeWithOneChunk) {
   EXPECT_EQ(Entries(small, from_small), Entries(one, from_one));
 }
 
+TEST(SegmentBuildTest, HistoriesReadEscapedNamesAndPropertiesOnlyWhenAsked) {
+  SegmentNode node(kStart);
+  // An event name with escapes in the stored JSON, nested properties, and an order.
+  node.Send(R"({"type":"track","userId":"h1","event":"Say \"hi\" \u00e9",)"
+            R"("properties":{"n":{"k":[1,2]},"v":"3.5"}})");
+  node.Send(
+      R"({"type":"track","userId":"h1","event":"Order Completed","properties":{"revenue":7}})");
+  node.Send(R"({"type":"track","userId":"h2","event":"Order Completed","properties":{}})");
+  node.Drain();
+  const std::vector<std::pair<std::string, std::string>> rules = {
+      {"quoted", "count(event \"Say \\\"hi\\\" \u00e9\") >= 1"},
+      {"quoted-sum", "sum(event \"Say \\\"hi\\\" \u00e9\", v) = 3.5"},
+      {"orders", "count(event \"Order Completed\" within 1d) >= 1"},
+      {"revenue", "sum(event \"Order Completed\", revenue) >= 7"},
+      {"no-revenue", "count(event \"Order Completed\" where revenue exists) = 0"},
+  };
+  for (const auto& [id, rule] : rules) {
+    SegmentSpec spec;
+    spec.id = id;
+    spec.name = id;
+    spec.rule = rule;
+    ASSERT_TRUE(node.engine().Create(spec).ok()) << rule;
+  }
+  node.Drain();
+  const std::string h1 = node.Customer("h1");
+  const std::string h2 = node.Customer("h2");
+  EXPECT_EQ(node.MemberIds("quoted"), std::vector<std::string>{h1});
+  EXPECT_EQ(node.MemberIds("quoted-sum"), std::vector<std::string>{h1});
+  EXPECT_EQ(node.MemberIds("orders").size(), 2u);
+  EXPECT_EQ(node.MemberIds("revenue"), std::vector<std::string>{h1});
+  EXPECT_EQ(node.MemberIds("no-revenue"), std::vector<std::string>{h2});
+}
+
 }  // namespace
 }  // namespace mercato::segment
