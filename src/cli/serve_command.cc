@@ -322,7 +322,12 @@ int RunServe(const ServeOptions& options) {
                        node->filter->AsTransform());
   ReadForwarder forwarder;
   if (cluster) {
-    forwarder = [&cluster](std::string_view identity) { return cluster->OwnerUrl(identity); };
+    forwarder.owner_of = [&cluster](std::string_view identity) {
+      return cluster->OwnerUrl(identity);
+    };
+    // Forwards wait on the owner's answer; the query class's admission budget bounds how many
+    // queue here, and these threads keep them off the I/O threads.
+    forwarder.pool = MakeForwardingPool(8);
   }
   RegisterProfileRoutes(router, profiles, audit->get(), forwarder);
   ErasureService erasure(*node->store, *node->log, builder, profiles, audit->get(), clock,

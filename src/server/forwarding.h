@@ -4,9 +4,13 @@
 // the owner's answer is returned as it came. A forwarded request carries X-Mercato-Forwarded and
 // is never forwarded again, so two nodes with different views of ownership cannot loop.
 //
-// The forward is a blocking HTTP GET (at most 5 s) on the I/O thread that received the request.
+// The forward is an HTTP GET of at most 5 s run on the forwarder's own threads, never on the I/O
+// thread that received the request: a slow or unreachable owner holds one forwarding thread and
+// the request's query-class admission slot, while the I/O thread goes on serving other requests.
 
+#include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,12 +19,22 @@
 
 namespace mercato {
 
-// The base URL of the node that owns `identity` (a userId or anonymousId), when that is another
-// node; nullopt to answer here.
-using ReadForwarder = std::function<std::optional<std::string>(std::string_view identity)>;
+// The threads forwards run on (a fixed pool; forwards beyond it wait in its queue, whose length
+// the query class's admission budget bounds). Destroying it waits for forwards under way.
+class ForwardingPool;
+std::shared_ptr<ForwardingPool> MakeForwardingPool(size_t threads);
+
+struct ReadForwarder {
+  // The base URL of the node that owns `identity` (a userId or anonymousId), when that is another
+  // node; nullopt to answer here.
+  std::function<std::optional<std::string>(std::string_view identity)> owner_of;
+  std::shared_ptr<ForwardingPool> pool;  // required when owner_of is set
+
+  explicit operator bool() const { return static_cast<bool>(owner_of); }
+};
 
 // `local` when `forwarder` is empty, the request was forwarded already, or this node owns the
-// customer named by the path parameter `param`; otherwise a handler that forwards.
+// customer named by the path parameter `param`; otherwise a handler that forwards on the pool.
 Handler ForwardingHandler(ReadForwarder forwarder, std::string param, Handler local);
 
 }  // namespace mercato

@@ -1,0 +1,149 @@
+// Read forwarding runs on the forwarder's pool, not on the thread that received the request: the
+// handler returns at once and answers when the owner does, with the owner's answer.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "server/forwarding.h"
+
+namespace mercato::testing {
+namespace {
+
+// One HTTP exchange on 127.0.0.1: accepts a connection, reads the request head, then answers
+// 200 with `body` only when Release() is called.
+class HeldOwner {
+ public:
+  HeldOwner() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    ok_ = listener_ >= 0 &&
+          ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+          ::listen(listener_, 1) == 0 &&
+          ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~HeldOwner() {
+    Release();
+    ::shutdown(listener_, SHUT_RDWR);
+    thread_.join();
+    ::close(listener_);
+  }
+  HeldOwner(const HeldOwner&) = delete;
+  HeldOwner& operator=(const HeldOwner&) = delete;
+
+  bool ok() const { return ok_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  void Release() {
+    if (!released_) {
+      released_ = true;
+      release_.set_value();
+    }
+  }
+  std::string request_head() { return head_.get_future().get(); }
+
+ private:
+  void Serve() {
+    const int connection = ::accept(listener_, nullptr, nullptr);
+    if (connection < 0) return;
+    std::string head;
+    char buffer[1024];
+    while (head.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = ::read(connection, buffer, sizeof(buffer));
+      if (n <= 0) break;
+      head.append(buffer, static_cast<size_t>(n));
+    }
+    head_.set_value(head);
+    release_.get_future().wait();
+    const std::string body = R"({"owner":true})";
+    const std::string answer =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    (void)::write(connection, answer.data(), answer.size());
+    ::close(connection);
+  }
+
+  int listener_ = -1;
+  bool ok_ = false;
+  uint16_t port_ = 0;
+  bool released_ = false;
+  std::promise<void> release_;
+  std::promise<std::string> head_;
+  std::thread thread_;
+};
+
+TEST(ForwardingTest, AForwardDoesNotHoldTheReceivingThread) {
+  HeldOwner owner;
+  ASSERT_TRUE(owner.ok());
+  ReadForwarder forwarder;
+  forwarder.owner_of = [&owner](std::string_view identity) -> std::optional<std::string> {
+    if (identity == "mine") return std::nullopt;
+    return owner.url();
+  };
+  forwarder.pool = MakeForwardingPool(2);
+  bool local_called = false;
+  Handler handler =
+      ForwardingHandler(forwarder, "id", [&local_called](HttpRequest&&, const Responder& respond) {
+        local_called = true;
+        respond(HttpResponse{});
+      });
+
+  // A customer this node owns is answered here, synchronously.
+  HttpRequest own;
+  own.path_params = {{"id", "mine"}};
+  handler(std::move(own), [](HttpResponse) {});
+  EXPECT_TRUE(local_called);
+
+  // Another node's customer: the handler returns while the owner still holds its answer.
+  local_called = false;
+  std::promise<HttpResponse> answered;
+  HttpRequest theirs;
+  theirs.path_params = {{"id", "theirs"}};
+  theirs.raw_path = "/v1/profiles/theirs";
+  theirs.query = "limit=5";
+  theirs.authorization = "Bearer k";
+  theirs.request_id = "req-1";
+  handler(std::move(theirs),
+          [&answered](HttpResponse response) { answered.set_value(std::move(response)); });
+  std::future<HttpResponse> response = answered.get_future();
+  const std::string head = owner.request_head();  // the forward has reached the owner
+  EXPECT_EQ(response.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout)
+      << "the handler answered before the owner did";
+  EXPECT_FALSE(local_called);
+  EXPECT_NE(head.find("GET /v1/profiles/theirs?limit=5 HTTP/1.1"), std::string::npos) << head;
+  EXPECT_NE(head.find("X-Mercato-Forwarded: 1"), std::string::npos) << head;
+  EXPECT_NE(head.find("Authorization: Bearer k"), std::string::npos) << head;
+
+  owner.Release();
+  ASSERT_EQ(response.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  HttpResponse got = response.get();
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(got.body, R"({"owner":true})");
+  bool tagged = false;
+  for (const auto& [name, value] : got.headers) {
+    tagged = tagged || (name == "X-Mercato-Forwarded-To" && value == owner.url());
+  }
+  EXPECT_TRUE(tagged);
+
+  // A request that was forwarded already is answered here whoever owns the customer.
+  HttpRequest forwarded;
+  forwarded.path_params = {{"id", "theirs"}};
+  forwarded.forwarded = true;
+  handler(std::move(forwarded), [](HttpResponse) {});
+  EXPECT_TRUE(local_called);
+}
+
+}  // namespace
+}  // namespace mercato::testing
