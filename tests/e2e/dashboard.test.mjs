@@ -9,6 +9,7 @@
 //    a good one its live size, and the created segment's size equals the preview's.
 //  - A customer is found and their recommendations are shown with reasons.
 //  - An erasure requested on the privacy page runs to done, and the customer is gone.
+//  - A journey is paused and activated again from its page.
 //  - Accessibility basics: every form control has a label, the pages are reachable by keyboard.
 //
 // Run by CTest (MERCATO_BINARY, MERCATO_UI_DIR) after `npm install` here and `make web`.
@@ -305,6 +306,24 @@ test('the pages are reachable with the keyboard alone', async () => {
   // The new page's heading takes the focus, so a screen reader announces it.
   await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'page-title',
                              undefined, { timeout: 5000 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a journey is paused and activated again from its page', async () => {
+  const { context, page, problems } = await openPage();
+  page.on('dialog', (dialog) => dialog.accept());  // "Pause ...?"
+  await signIn(page);
+  await page.goto(`${baseUrl}/ui/#/journeys/cart-reminder`);
+  await page.locator('#journey-title').waitFor();
+  await page.getByRole('button', { name: 'Pause journey' }).click();
+  await page.getByRole('button', { name: 'Activate journey' }).waitFor();
+  const paused = await fetch(`${baseUrl}/v1/journeys/cart-reminder`, { headers: { Authorization: `Bearer ${ADMIN_KEY}` } });
+  assert.equal((await paused.json()).status, 'paused');
+  await page.getByRole('button', { name: 'Activate journey' }).click();
+  await page.getByRole('button', { name: 'Pause journey' }).waitFor();
+  const active = await fetch(`${baseUrl}/v1/journeys/cart-reminder`, { headers: { Authorization: `Bearer ${ADMIN_KEY}` } });
+  assert.equal((await active.json()).status, 'active');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -1,6 +1,7 @@
 // Journeys: the list, a journey's definition, its per-step funnel, delivery outcomes per step and
 // the A/B results of its splits with 95 % intervals and a significance test.
 
+import { useState } from 'preact/hooks';
 import { api, seg } from '../api.js';
 import { Bars, PALETTE } from '../charts.js';
 import { fmtInt, fmtPct, fmtTime } from '../format.js';
@@ -74,7 +75,30 @@ function AbTable({ result }) {
   </div>`;
 }
 
-function Detail({ id }) {
+// Activate or pause (POST /v1/journeys/{id}/activate|pause); a 409 says why not (e.g. the
+// trigger's segment does not exist).
+function StatusControl({ journey, onChanged }) {
+  const [state, setState] = useState({ busy: false, error: null });
+  const action = journey.status === 'active' ? 'pause' : 'activate';
+  const run = async () => {
+    if (action === 'pause' && !window.confirm(`Pause ${journey.name}? Customers in it wait until it is activated again.`)) return;
+    setState({ busy: true, error: null });
+    try {
+      await api.post(`/v1/journeys/${seg(journey.id)}/${action}`);
+      setState({ busy: false, error: null });
+      onChanged();
+    } catch (error) {
+      setState({ busy: false, error });
+    }
+  };
+  return html`<div>
+    <button type="button" class=${action === 'pause' ? 'danger' : ''} onClick=${run} disabled=${state.busy}>
+      ${action === 'pause' ? 'Pause journey' : 'Activate journey'}</button>
+    <${ErrorBox} error=${state.error} what=${action === 'pause' ? 'Not paused' : 'Not activated'} />
+  </div>`;
+}
+
+function Detail({ id, onChanged }) {
   const journey = useLoad((signal) => api.get(`/v1/journeys/${seg(id)}`, { signal }), [id]);
   const stats = useLoad((signal) => api.get(`/v1/journeys/${seg(id)}/stats`, { signal }), [id], 5000);
   if ((journey.loading && !journey.data) || (stats.loading && !stats.data)) return html`<${Loading} what="journey" />`;
@@ -94,6 +118,7 @@ function Detail({ id }) {
   const ab = abResults(d, s);
   return html`<section class="detail" aria-labelledby="journey-title">
     <h2 id="journey-title">${j.name}</h2>
+    <${StatusControl} journey=${j} onChanged=${() => { journey.reload(); onChanged(); }} />
     <${Facts} items=${[
       ['status', j.status], ['version', j.version], ['trigger', describeTrigger(d.trigger)],
       ['goal', d.goal ? `${d.goal.event} within ${d.goal.within || '7d'}` : '–'],
@@ -125,6 +150,6 @@ export function Journeys({ arg }) {
         { key: 'version', label: 'Version', numeric: true },
         { key: 'updatedAt', label: 'Updated', render: (j) => fmtTime(j.updatedAt) },
       ]} />` : null}
-    ${arg ? html`<${Detail} id=${arg} key=${arg} />` : list.data && list.data.journeys.length ? html`<${Empty}>Choose a journey to see its funnel and results.<//>` : null}
+    ${arg ? html`<${Detail} id=${arg} key=${arg} onChanged=${() => list.reload()} />` : list.data && list.data.journeys.length ? html`<${Empty}>Choose a journey to see its funnel and results.<//>` : null}
   <//>`;
 }
