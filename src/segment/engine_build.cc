@@ -68,11 +68,17 @@ struct Cursor {
 
 using CursorIndex = std::map<std::string, size_t, std::less<>>;  // segment id -> cursor
 
-// One live profile of a range: what is known of it and the decisions, per cursor.
+// A decision that changes what is stored (a membership or a timer).
+struct Change {
+  size_t cursor;
+  Known known;
+  Decision decision;
+};
+
+// A live profile of a range whose decisions change something (most recomputes change nothing).
 struct Item {
   profile::ProfileState state;
-  std::vector<Known> known;
-  std::vector<Decision> decisions;
+  std::vector<Change> changes;
 };
 
 // A membership or timer without a live profile: it goes silently.
@@ -174,27 +180,32 @@ class RangeReader {
       if (scores.Valid() && scores.Customer() == id) {
         ASSIGN_OR_RETURN(predictions, Predictions::Parse(scores.it->value().ToStringView()));
       }
-      Item item;
-      item.known.assign(cursors_.size(), Known{false, true, std::nullopt});
+      known_.assign(cursors_.size(), Known{false, true, std::nullopt});
       for (; members.Valid() && members.Customer() == id; members.it->Next()) {
         if (auto found = cursor_of_.find(members.Segment()); found != cursor_of_.end()) {
-          item.known[found->second].member = true;
+          known_[found->second].member = true;
         }
       }
       for (size_t c = 0; c < cursors_.size(); ++c) {
         Run& run = timers[c];
         if (cursors_[c].timed && run.Valid() && run.Customer() == id) {
-          item.known[c].timer = DecodeMicros(run.it->value().ToStringView());
+          known_[c].timer = DecodeMicros(run.it->value().ToStringView());
           run.it->Next();
         }
       }
       CustomerContext context(store, engine_.vault_, std::move(*state), std::move(predictions),
                               &history_);
-      item.decisions.reserve(cursors_.size());
-      for (const Cursor& cursor : cursors_) {
-        ASSIGN_OR_RETURN(Decision decision, engine_.Decide(*cursor.segment, context, now_us_));
-        item.decisions.push_back(decision);
+      Item item;
+      for (size_t c = 0; c < cursors_.size(); ++c) {
+        ASSIGN_OR_RETURN(Decision decision, engine_.Decide(*cursors_[c].segment, context, now_us_));
+        // What Apply would leave as it is.
+        if (decision.member == known_[c].member.value_or(false) &&
+            decision.recheck_at == known_[c].timer) {
+          continue;
+        }
+        item.changes.push_back(Change{c, known_[c], decision});
       }
+      if (item.changes.empty()) continue;
       item.state = std::move(context).ReleaseProfile();
       range.items.push_back(std::move(item));
     }
@@ -216,6 +227,7 @@ class RangeReader {
   const CursorIndex& cursor_of_;
   const int64_t now_us_;
   HistoryScan history_;
+  std::vector<Known> known_;  // of the profile being read, per cursor
 };
 
 }  // namespace
@@ -245,7 +257,44 @@ Result<size_t> SegmentEngine::Impl::StepBuild(int64_t now_us) {
                              : std::max(1u, std::thread::hardware_concurrency());
   const size_t chunk = std::max<size_t>(options_.build_chunk, 1);
   const size_t per_range = std::max<size_t>(1, chunk / (threads * kRangesPerThread));
+  // Threads take ranges as soon as they are cut, while the calling thread reads the keys on.
+  // `cut` is twice the number of ranges ready, plus one once the last is.
   std::vector<Range> ranges;
+  ranges.reserve(chunk / per_range + 2);  // never reallocated while the workers read it
+  std::atomic<uint64_t> cut{0};
+  auto publish = [&](size_t ready, bool done) {
+    cut.store(ready * 2 + (done ? 1 : 0), std::memory_order_release);
+    cut.notify_all();
+  };
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    RangeReader reader(*this, cursors, cursor_of, now_us);
+    for (;;) {
+      const size_t r = next.fetch_add(1);
+      uint64_t state = cut.load(std::memory_order_acquire);
+      while (r >= state / 2 && state % 2 == 0) {
+        cut.wait(state, std::memory_order_acquire);
+        state = cut.load(std::memory_order_acquire);
+      }
+      if (r >= state / 2) return;
+      reader.Read(ranges[r]);
+    }
+  };
+  std::vector<std::thread> workers;
+  // Stops the workers (also on an early return) before `ranges` goes away.
+  struct Join {
+    std::vector<std::thread>& workers;
+    std::atomic<uint64_t>& cut;
+    ~Join() {
+      cut.fetch_or(1, std::memory_order_release);
+      cut.notify_all();
+      for (std::thread& worker : workers) {
+        if (worker.joinable()) worker.join();
+      }
+    }
+  } join{workers, cut};
+  for (size_t t = 1; t < threads; ++t) workers.emplace_back(work);
+
   size_t scanned = 0;
   std::string last;
   {
@@ -260,6 +309,8 @@ Result<size_t> SegmentEngine::Impl::StepBuild(int64_t now_us) {
     for (; keys->Valid() && scanned < chunk; keys->Next()) {
       last.assign(keys->key().data(), keys->key().size());
       if (++scanned % per_range == 0) {
+        // The range before this one is ready (this one may still become the open last one).
+        if (!ranges.empty()) publish(ranges.size(), false);
         ranges.push_back(Range{range_after, last});
         range_after = last;
       }
@@ -269,16 +320,7 @@ Result<size_t> SegmentEngine::Impl::StepBuild(int64_t now_us) {
     if (!keys->Valid()) ranges.back().open = true;  // the last chunk: what follows goes too
   }
   const bool finished = ranges.back().open;
-
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    RangeReader reader(*this, cursors, cursor_of, now_us);
-    for (size_t r = next.fetch_add(1); r < ranges.size(); r = next.fetch_add(1)) {
-      reader.Read(ranges[r]);
-    }
-  };
-  std::vector<std::thread> workers;
-  for (size_t t = 1; t < std::min(threads, ranges.size()); ++t) workers.emplace_back(work);
+  publish(ranges.size(), true);
   work();
   for (std::thread& worker : workers) worker.join();
 
@@ -295,9 +337,9 @@ Result<size_t> SegmentEngine::Impl::StepBuild(int64_t now_us) {
       }
     }
     for (const Item& item : range.items) {
-      for (size_t c = 0; c < cursors.size(); ++c) {
-        Apply(*cursors[c].segment, item.state, item.decisions[c], item.known[c], now_us, "build",
-              "build", batch);
+      for (const Change& change : item.changes) {
+        Apply(*cursors[change.cursor].segment, item.state, change.decision, change.known, now_us,
+              "build", "build", batch);
       }
     }
   }
