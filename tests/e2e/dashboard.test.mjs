@@ -16,12 +16,13 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { seedDemo } from '../../scripts/demo-seed.mjs';
+import { LISTENING, startAndMatch } from './process.mjs';
 
 const ADMIN_KEY = 'dashboard-admin-key';
 const WRITE_KEY = 'dashboard-write-key';
@@ -36,24 +37,6 @@ let dataDir;
 let browser;
 let artifacts;
 
-function startServer(args) {
-  const child = spawn(process.env.MERCATO_BINARY, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const ready = new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`mercato did not start: ${output}`)), 30000);
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(/listening on (http:\/\/[0-9.]+:\d+)/);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`mercato exited with ${code}: ${output}`)));
-  });
-  return { child, ready };
-}
-
 before(async () => {
   assert.ok(process.env.MERCATO_BINARY, 'MERCATO_BINARY must name the mercato binary');
   const uiDir = process.env.MERCATO_UI_DIR;
@@ -66,8 +49,9 @@ before(async () => {
   const run = (...args) => execFileSync(process.env.MERCATO_BINARY, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   run('generate', '--data-dir', dataDir, '--customers', '600', '--days', String(DAYS), '--seed', '7');
   run('recommend', 'train', '--data-dir', dataDir);
-  const started = startServer(['serve', '--data-dir', dataDir, '--port', '0', '--admin-key', ADMIN_KEY,
-                               '--write-key', WRITE_KEY, '--ui-dir', uiDir]);
+  const started = startAndMatch(process.env.MERCATO_BINARY,
+                                ['serve', '--data-dir', dataDir, '--port', '0', '--admin-key', ADMIN_KEY,
+                                 '--write-key', WRITE_KEY, '--ui-dir', uiDir], LISTENING);
   server = started.child;
   baseUrl = await started.ready;
   await seedDemo({ url: baseUrl, adminKey: ADMIN_KEY, writeKey: WRITE_KEY, asOf: AS_OF, customers: 60, quiet: true });

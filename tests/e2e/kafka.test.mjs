@@ -12,7 +12,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { LISTENING, startAndMatch } from './process.mjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,25 +28,6 @@ let server;
 let baseUrl;
 let brokers;
 let dataDir;
-
-// Spawns `command args` and resolves with the first match of `pattern` on its standard output.
-function startAndMatch(command, args, pattern, stdin) {
-  const child = spawn(command, args, { stdio: [stdin, 'pipe', 'inherit'] });
-  const ready = new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`${command} did not start: ${output}`)), 30000);
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(pattern);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`${command} exited with ${code}: ${output}`)));
-  });
-  return { child, ready };
-}
 
 function auth(key) {
   return { Authorization: 'Basic ' + Buffer.from(`${key}:`).toString('base64') };
@@ -87,7 +68,7 @@ before(async () => {
                              ['serve', '--data-dir', dataDir, '--port', '0', '--kafka-brokers', brokers,
                               '--write-key', WRITE_KEY, '--admin-key', ADMIN_KEY,
                               '--privacy-policy', fileURLToPath(new URL('../../deploy/cluster/privacy-policy.json', import.meta.url))],
-                             /listening on (http:\/\/[0-9.]+:\d+)/, 'ignore');
+                             LISTENING);
   server = node.child;
   baseUrl = await node.ready;
   await waitFor('readiness', async () => (await fetch(`${baseUrl}/readyz`)).status === 200);

@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { LISTENING, startAndMatch } from './process.mjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,21 +25,10 @@ let dataDir;
 async function startServer() {
   assert.ok(binary, 'MERCATO_BINARY must name the mercato binary');
   dataDir = mkdtempSync(join(tmpdir(), 'mercato-sdk-'));
-  server = spawn(binary, ['serve', '--data-dir', dataDir, '--port', '0', '--write-key', WRITE_KEY,
-                          '--read-key', READ_KEY], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 30000);
-    server.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(/listening on (http:\/\/[0-9.]+:\d+)/);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
+  const started = startAndMatch(binary, ['serve', '--data-dir', dataDir, '--port', '0', '--write-key', WRITE_KEY,
+                                         '--read-key', READ_KEY], LISTENING);
+  server = started.child;
+  return started.ready;
 }
 
 function readAuth() {
