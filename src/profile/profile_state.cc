@@ -54,6 +54,15 @@ std::vector<std::pair<std::string_view, uint64_t>> TopN(const CountMap& counts, 
   return entries;
 }
 
+// TopN(counts, 1) without the copy: the highest count, the first name (in map order) on a tie.
+const CountMap::value_type* Top(const CountMap& counts) {
+  const CountMap::value_type* top = nullptr;
+  for (const auto& entry : counts) {
+    if (top == nullptr || entry.second > top->second) top = &entry;
+  }
+  return top;
+}
+
 void SumInto(CountMap& target, const CountMap& source) {
   for (const auto& [key, count] : source) Increment(target, key, count);
 }
@@ -254,14 +263,13 @@ void ProfileState::AddIdentity(std::string key) {
 }
 
 std::optional<std::string> ProfileState::PreferredDevice() const {
-  auto top = TopN(devices, 1);
-  if (top.empty()) return std::nullopt;
-  return std::string(top[0].first);
+  const auto* top = Top(devices);
+  if (top == nullptr) return std::nullopt;
+  return top->first;
 }
 
 std::optional<std::string> ProfileState::PreferredCountry() const {
-  auto top = TopN(countries, 1);
-  if (!top.empty()) return std::string(top[0].first);
+  if (const auto* top = Top(countries)) return top->first;
   if (auto it = traits.find(std::string_view("address"));
       it != traits.end() && it->second.value.is_object()) {
     std::string_view from_address = StringField(&it->second.value.get_object(), "country");

@@ -17,6 +17,9 @@ using analytics::rules::EventQuery;
 using analytics::rules::EventRecord;
 using analytics::rules::Value;
 
+// The track event whose latest time the profile keeps (last_order_at, profile_state.h).
+constexpr std::string_view kOrderCompletedEvent = "Order Completed";
+
 Value NumberOrNull(const std::optional<double>& number) {
   return number ? Value::Number(*number) : Value();
 }
@@ -204,6 +207,11 @@ bool CustomerContext::HistoryCannotMatch(const EventQuery& query,
   if (query.event == kSegmentEnteredEvent || query.event == kSegmentExitedEvent) return false;
   if (!profile_.track_events.contains(query.event) &&
       profile_.track_events.size() < profile::kMaxTrackEventNames) {
+    return true;
+  }
+  // The profile keeps the time of the latest order: no order event is after it.
+  if (after_us && query.event == kOrderCompletedEvent &&
+      (!profile_.last_order_at_us || *profile_.last_order_at_us <= *after_us)) {
     return true;
   }
   return after_us && profile_.TotalEvents() > 0 && profile_.last_seen_us <= *after_us;

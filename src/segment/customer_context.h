@@ -57,7 +57,8 @@ class CustomerContext final : public analytics::rules::RuleContext {
  private:
   Status LoadHistory() const;
   // True when the profile proves that no history event matches: it never counted an event of
-  // that name (and its list of names is not full), or its latest event is not after `after_us`.
+  // that name (and its list of names is not full), or its latest event (its latest order, for
+  // "Order Completed") is not after `after_us`.
   // Engine events are in histories but not in profiles, so their names never qualify.
   bool HistoryCannotMatch(const analytics::rules::EventQuery& query,
                           std::optional<int64_t> after_us) const;

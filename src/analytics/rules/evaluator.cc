@@ -89,9 +89,11 @@ class Evaluator {
         return Not(t);
       }
       case NodeKind::kCompare: {
-        ASSIGN_OR_RETURN(const Value a, Operand(node.children[0]));
-        ASSIGN_OR_RETURN(const Value b, Operand(node.children[1]));
-        return CompareValues(a, node.op, b);
+        Value a_value;
+        Value b_value;
+        ASSIGN_OR_RETURN(const Value* a, OperandRef(node.children[0], a_value));
+        ASSIGN_OR_RETURN(const Value* b, OperandRef(node.children[1], b_value));
+        return CompareValues(*a, node.op, *b);
       }
       case NodeKind::kIn: {
         ASSIGN_OR_RETURN(const Value a, Operand(node.children[0]));
@@ -137,6 +139,13 @@ class Evaluator {
   }
 
  private:
+  // The operand's value: the literal itself when it is one (not copied), else `storage` filled.
+  Result<const Value*> OperandRef(const Node& node, Value& storage) {
+    if (node.kind == NodeKind::kLiteral) return &node.value;
+    ASSIGN_OR_RETURN(storage, Operand(node));
+    return &storage;
+  }
+
   static Truth TextTest(NodeKind kind, const Value& a, const Value& b) {
     if (a.is_null()) return Truth::kUnknown;
     if (kind == NodeKind::kStartsWith) {
