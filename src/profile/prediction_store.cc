@@ -2,6 +2,7 @@
 
 #include <rocksdb/write_batch.h>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -103,8 +104,12 @@ std::string Predictions::Serialize() const { return SerializeJson(ToObject(*this
 std::string Predictions::RenderApiJson() const { return SerializeJson(ToObject(*this, true)); }
 
 Result<Predictions> Predictions::Parse(std::string_view stored) {
+  // Parsed into a buffer on the stack (every segment build reads one per customer); everything
+  // is copied out before it goes.
+  unsigned char buffer[2048];
+  json::monotonic_resource arena(buffer, sizeof buffer);
   boost::system::error_code ec;
-  json::value root = json::parse(stored, ec);
+  json::value root = json::parse(stored, ec, &arena);
   const json::object* object = ec ? nullptr : root.if_object();
   auto corrupt = [] {
     return Status::Corruption("stored predictions are not a version-1 document");
