@@ -4,6 +4,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "cli/cluster_definitions.h"
 #include "core/logging.h"
 #include "event/parser.h"
 #include "pipeline/journey_support.h"
@@ -106,11 +107,27 @@ std::function<bool(std::string_view)> ClusterMember::DeliveryGate(
 }
 
 Status ClusterMember::Start(const std::string& self_url) {
+  if (segments_ != nullptr) {
+    ASSIGN_OR_RETURN(
+        definitions_,
+        stream::DefinitionLog::Create(
+            kafka_, self_url, [segments = segments_](std::string_view key, std::string_view value) {
+              ApplySharedDefinition(*segments, key, value);
+            }));
+  }
   ASSIGN_OR_RETURN(directory_, stream::MemberDirectory::Create(kafka_, self_url));
   source_->Start([directory = directory_.get()](const std::vector<uint32_t>& assigned) {
     directory->Publish(assigned);
   });
   return Status::Ok();
+}
+
+Status ClusterMember::PublishSegment(std::string_view id, const segment::SegmentSpec* definition) {
+  if (definitions_ == nullptr) {
+    return Status::Unavailable("this node has not joined the cluster yet");
+  }
+  return definitions_->Publish(SegmentDefinitionKey(id),
+                               definition == nullptr ? "" : SegmentDefinitionValue(*definition));
 }
 
 std::optional<std::string> ClusterMember::OwnerUrl(std::string_view identity) const {
@@ -123,6 +140,7 @@ std::optional<std::string> ClusterMember::OwnerUrl(std::string_view identity) co
 void ClusterMember::Stop(std::chrono::milliseconds flush) {
   if (source_) source_->Stop();  // publishes the empty assignment on the way out
   directory_.reset();
+  definitions_.reset();
   if (sink_) sink_->Flush(flush);
 }
 

@@ -12,8 +12,10 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "privacy/privacy_filter.h"
+#include "segment/segment_engine.h"
 #include "storage/event_log.h"
 #include "storage/store.h"
+#include "stream/definition_log.h"
 #include "stream/kafka_sink.h"
 #include "stream/kafka_source.h"
 #include "stream/member_directory.h"
@@ -32,6 +34,13 @@ class ClusterMember {
   // `filter`, like events of the HTTP API.
   Status Attach(EventLog& log, const PrivacyFilter& filter, const Clock& clock,
                 MetricsRegistry* metrics);
+  // Shares segment definitions with the other nodes (stream::DefinitionLog, from Start on): every
+  // definition any node publishes is applied to `segments` in topic order, and PublishSegment
+  // publishes this node's changes. Call before Start; `segments` must outlive Stop.
+  void ShareSegments(segment::SegmentEngine* segments) { segments_ = segments; }
+  // The segment routes' SegmentShare (server/api.h): `definition` null for a deletion.
+  Status PublishSegment(std::string_view id, const segment::SegmentSpec* definition);
+
   // Joins the group and publishes this node's partitions under `self_url` (how other nodes reach
   // it) so that they can forward reads here.
   Status Start(const std::string& self_url);
@@ -58,6 +67,8 @@ class ClusterMember {
   std::unique_ptr<stream::KafkaSink> sink_;
   std::unique_ptr<stream::KafkaSource> source_;
   std::unique_ptr<stream::MemberDirectory> directory_;
+  segment::SegmentEngine* segments_ = nullptr;
+  std::unique_ptr<stream::DefinitionLog> definitions_;
   const EventLog* log_ = nullptr;
 };
 

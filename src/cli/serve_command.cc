@@ -336,7 +336,14 @@ int RunServe(const ServeOptions& options) {
   erasure.AddParticipant(&segment_erasure);
   RegisterPrivacyRoutes(router, PrivacyRouteDeps{erasure, profiles, *node->log,
                                                  node->filter->AsTransform(), audit->get(), clock});
-  RegisterSegmentRoutes(router, **segments);
+  SegmentShare share_segments;
+  if (cluster) {
+    cluster->ShareSegments(segments->get());
+    share_segments = [&cluster](std::string_view id, const segment::SegmentSpec* definition) {
+      return cluster->PublishSegment(id, definition);
+    };
+  }
+  RegisterSegmentRoutes(router, **segments, share_segments);
   RegisterCustomerSegmentRoutes(router, **segments, profiles, forwarder);
   RegisterKeyRoutes(router, **key_store, keys, clock);
   scoring::RunnerOptions run_options;

@@ -21,7 +21,8 @@ namespace mercato {
 
 namespace segment {
 class SegmentEngine;
-}
+struct SegmentSpec;
+}  // namespace segment
 
 namespace scoring {
 class RunService;
@@ -88,7 +89,15 @@ void RegisterPrivacyRoutes(Router& router, const PrivacyRouteDeps& deps);
 // /v1/segments (201), PATCH and DELETE /v1/segments/{id}. Read scope: GET /v1/segments,
 // /v1/segments/{id}, /v1/segments/{id}/members (paged), /v1/segments/{id}/history (query class)
 // and POST /v1/segments/preview (admin class: it evaluates the rule over every profile).
-void RegisterSegmentRoutes(Router& router, segment::SegmentEngine& engine);
+//
+// `share`, in cluster mode, passes every change to the other nodes: it is called after a create
+// or edit succeeded here, with the segment's definition (id, name, description, rule), and before
+// a delete with no definition. When it fails the change is not made (a create is deleted again,
+// an edit restored, a delete not done) and the answer is 503.
+using SegmentShare =
+    std::function<Status(std::string_view id, const segment::SegmentSpec* definition)>;
+void RegisterSegmentRoutes(Router& router, segment::SegmentEngine& engine,
+                           const SegmentShare& share = {});
 // GET /v1/profiles/{id}/segments (read scope, query class): the segments a customer (any of their
 // identities, resolved as GET /v1/profiles/{id}) is a member of. In cluster mode a read for a
 // customer another node owns is forwarded to that node.

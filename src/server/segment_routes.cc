@@ -110,9 +110,20 @@ void HandlePreview(SegmentEngine& engine, const HttpRequest& request, const Resp
   respond(JsonResponse(200, json::serialize(out)));
 }
 
+// The definition a segment is shared as.
+segment::SegmentSpec DefinitionOf(const segment::SegmentView& view) {
+  return segment::SegmentSpec{view.definition.id, view.definition.name, view.definition.description,
+                              view.definition.rule};
+}
+
+HttpResponse NotShared(const Status& status) {
+  return ErrorResponse(Status::Unavailable(
+      "the change could not be shared with the other nodes and was not made: " + status.message()));
+}
+
 }  // namespace
 
-void RegisterSegmentRoutes(Router& router, SegmentEngine& engine) {
+void RegisterSegmentRoutes(Router& router, SegmentEngine& engine, const SegmentShare& share) {
   router.Add("GET", "/v1/segments", "/v1/segments", Access::kRead, AdmissionClass::kQuery,
              [&engine](HttpRequest&&, const Responder& respond) {
                std::string body = "{\"segments\":[";
@@ -126,10 +137,18 @@ void RegisterSegmentRoutes(Router& router, SegmentEngine& engine) {
                respond(JsonResponse(200, std::move(body)));
              });
   router.Add("POST", "/v1/segments", "/v1/segments", Access::kAdmin, AdmissionClass::kAdmin,
-             [&engine](HttpRequest&& request, const Responder& respond) {
+             [&engine, share](HttpRequest&& request, const Responder& respond) {
                auto spec = ParseSpec(request.body);
                if (!spec.ok()) return respond(ErrorResponse(spec.status()));
-               respond(ViewResponse(201, engine.Create(*spec)));
+               auto created = engine.Create(*spec);
+               if (created.ok() && share) {
+                 const segment::SegmentSpec definition = DefinitionOf(*created);
+                 if (Status shared = share(*definition.id, &definition); !shared.ok()) {
+                   (void)engine.Delete(*definition.id);
+                   return respond(NotShared(shared));
+                 }
+               }
+               respond(ViewResponse(201, created));
              });
   router.Add("POST", "/v1/segments/preview", "/v1/segments/preview", Access::kRead,
              AdmissionClass::kAdmin, [&engine](HttpRequest&& request, const Responder& respond) {
@@ -140,14 +159,43 @@ void RegisterSegmentRoutes(Router& router, SegmentEngine& engine) {
                respond(ViewResponse(200, engine.Get(request.PathParam("id"))));
              });
   router.Add("PATCH", "/v1/segments/{id}", "/v1/segments/{id}", Access::kAdmin,
-             AdmissionClass::kAdmin, [&engine](HttpRequest&& request, const Responder& respond) {
+             AdmissionClass::kAdmin,
+             [&engine, share](HttpRequest&& request, const Responder& respond) {
                auto spec = ParseSpec(request.body);
                if (!spec.ok()) return respond(ErrorResponse(spec.status()));
-               respond(ViewResponse(200, engine.Update(request.PathParam("id"), *spec)));
+               const std::string id = request.PathParam("id");
+               auto before = engine.Get(id);
+               auto updated = engine.Update(id, *spec);
+               if (updated.ok() && share && before.ok()) {
+                 const segment::SegmentSpec definition = DefinitionOf(*updated);
+                 if (Status shared = share(id, &definition); !shared.ok()) {
+                   segment::SegmentSpec restore = DefinitionOf(*before);
+                   restore.id.reset();
+                   (void)engine.Update(id, restore);
+                   return respond(NotShared(shared));
+                 }
+               }
+               respond(ViewResponse(200, updated));
              });
   router.Add("DELETE", "/v1/segments/{id}", "/v1/segments/{id}", Access::kAdmin,
-             AdmissionClass::kAdmin, [&engine](HttpRequest&& request, const Responder& respond) {
-               Status status = engine.Delete(request.PathParam("id"));
+             AdmissionClass::kAdmin,
+             [&engine, share](HttpRequest&& request, const Responder& respond) {
+               const std::string id = request.PathParam("id");
+               Status status;
+               if (share) {
+                 // Shared first: the other nodes (and this one's reader) delete on the tombstone,
+                 // so a segment that is already gone here was deleted by it, not by someone else.
+                 if (auto existing = engine.Get(id); !existing.ok()) {
+                   return respond(ErrorResponse(existing.status()));
+                 }
+                 if (Status shared = share(id, nullptr); !shared.ok()) {
+                   return respond(NotShared(shared));
+                 }
+                 status = engine.Delete(id);
+                 if (status.code() == StatusCode::kNotFound) status = Status::Ok();
+               } else {
+                 status = engine.Delete(id);
+               }
                if (!status.ok()) return respond(ErrorResponse(status));
                HttpResponse response;
                response.status = 204;

@@ -30,8 +30,10 @@ class ClusterFailoverTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string error;
-    ASSERT_TRUE(kafka_.Start(
-        3, {"mercato.events:" + std::to_string(kPartitions), "mercato.events.members:1"}, error))
+    ASSERT_TRUE(kafka_.Start(3,
+                             {"mercato.events:" + std::to_string(kPartitions),
+                              "mercato.events.members:1", "mercato.events.definitions:1"},
+                             error))
         << error;
   }
 
@@ -217,10 +219,11 @@ TEST_F(ClusterFailoverTest, AKilledNodesPartitionsMoveAndNoAcknowledgedEventIsLo
       EXPECT_EQ(response.Header("X-Mercato-Forwarded-To").empty(), Owned(i).count(partition) == 1)
           << "node " << i;
     }
-    // Segment membership reads are forwarded the same way. Definitions are per node, so the
-    // segment is created on each; each node evaluates it over the partitions it owns.
-    for (int i = 0; i < 3; ++i) {
-      HttpClient http(nodes_[static_cast<size_t>(i)]->port());
+    // Segment definitions are shared: a segment created on node 0 exists on every node, each
+    // evaluates it over the partitions it owns, and a customer's membership reads are forwarded
+    // like the profile's.
+    {
+      HttpClient http(nodes_[0]->port());
       ClientResponse created =
           http.Post("/v1/segments", R"({"id":"buyers","name":"Buyers","rule":"orders >= 1"})",
                     BasicAuth(kAdminKey));
@@ -238,6 +241,40 @@ TEST_F(ClusterFailoverTest, AKilledNodesPartitionsMoveAndNoAcknowledgedEventIsLo
           30'000))
           << "node " << i << ": " << response.status << " " << response.body;
       EXPECT_EQ(response.Header("X-Mercato-Forwarded-To").empty(), Owned(i).count(partition) == 1)
+          << "node " << i;
+    }
+    // An edit on node 1 reaches every node; a deletion on node 2 too.
+    {
+      HttpClient http(nodes_[1]->port());
+      ClientResponse edited = http.Request("PATCH", "/v1/segments/buyers",
+                                           R"({"name":"Repeat buyers","rule":"orders >= 2"})",
+                                           {{"Authorization", BasicAuth(kAdminKey)}});
+      ASSERT_EQ(edited.status, 200) << edited.body;
+    }
+    for (int i = 0; i < 3; ++i) {
+      HttpClient http(nodes_[static_cast<size_t>(i)]->port());
+      ClientResponse view;
+      EXPECT_TRUE(WaitFor(
+          [&] {
+            view = http.Get("/v1/segments/buyers", BasicAuth(kAdminKey));
+            return view.status == 200 &&
+                   view.body.find("\"name\":\"Repeat buyers\"") != std::string::npos &&
+                   view.body.find("orders >= 2") != std::string::npos;
+          },
+          30'000))
+          << "node " << i << ": " << view.body;
+    }
+    {
+      HttpClient http(nodes_[2]->port());
+      ClientResponse deleted = http.Request("DELETE", "/v1/segments/buyers", "",
+                                            {{"Authorization", BasicAuth(kAdminKey)}});
+      ASSERT_EQ(deleted.status, 204) << deleted.body;
+    }
+    for (int i = 0; i < 3; ++i) {
+      HttpClient http(nodes_[static_cast<size_t>(i)]->port());
+      EXPECT_TRUE(WaitFor(
+          [&] { return http.Get("/v1/segments/buyers", BasicAuth(kAdminKey)).status == 404; },
+          30'000))
           << "node " << i;
     }
   }

@@ -1,0 +1,70 @@
+#include "cli/cluster_definitions.h"
+
+#include <boost/json.hpp>
+
+#include "core/logging.h"
+
+namespace mercato::cli {
+namespace {
+namespace json = boost::json;
+
+constexpr std::string_view kSegmentPrefix = "segment/";
+
+std::optional<std::string> StringField(const json::object& object, std::string_view name) {
+  const json::value* value = object.if_contains(name);
+  if (value == nullptr || !value->is_string()) return std::nullopt;
+  return std::string(value->get_string());
+}
+
+}  // namespace
+
+std::string SegmentDefinitionKey(std::string_view id) {
+  return std::string(kSegmentPrefix) + std::string(id);
+}
+
+std::string SegmentDefinitionValue(const segment::SegmentSpec& definition) {
+  return json::serialize(json::object{{"name", definition.name.value_or("")},
+                                      {"description", definition.description.value_or("")},
+                                      {"rule", definition.rule.value_or("")}});
+}
+
+void ApplySharedDefinition(segment::SegmentEngine& segments, std::string_view key,
+                           std::string_view value) {
+  if (!key.starts_with(kSegmentPrefix)) {
+    LOG(WARNING) << "cluster: ignoring the shared definition '" << key << "' of an unknown kind";
+    return;
+  }
+  const std::string id(key.substr(kSegmentPrefix.size()));
+  if (value.empty()) {
+    Status deleted = segments.Delete(id);
+    if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
+      LOG(WARNING) << "cluster: deleting shared segment '" << id << "': " << deleted.ToString();
+    }
+    return;
+  }
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(value, ec);
+  const json::object* object = ec ? nullptr : parsed.if_object();
+  segment::SegmentSpec spec;
+  if (object != nullptr) {
+    spec.name = StringField(*object, "name");
+    spec.description = StringField(*object, "description");
+    spec.rule = StringField(*object, "rule");
+  }
+  if (!spec.name || !spec.rule) {
+    LOG(WARNING) << "cluster: ignoring the malformed shared segment '" << id << "'";
+    return;
+  }
+  Status applied;
+  if (segments.Get(id).ok()) {
+    applied = segments.Update(id, spec).status();
+  } else {
+    spec.id = id;
+    applied = segments.Create(spec).status();
+  }
+  if (!applied.ok()) {
+    LOG(WARNING) << "cluster: applying shared segment '" << id << "': " << applied.ToString();
+  }
+}
+
+}  // namespace mercato::cli
