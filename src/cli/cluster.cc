@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "cli/cluster_definitions.h"
 #include "core/logging.h"
@@ -107,15 +108,16 @@ std::function<bool(std::string_view)> ClusterMember::DeliveryGate(
 }
 
 Status ClusterMember::Start(const std::string& self_url) {
-  if (segments_ != nullptr) {
+  ASSIGN_OR_RETURN(directory_, stream::MemberDirectory::Create(kafka_, self_url));
+  // Last of what can fail: its reader applies definitions from now on, until Stop.
+  if (shared_.segments != nullptr || shared_.templates != nullptr) {
     ASSIGN_OR_RETURN(
         definitions_,
         stream::DefinitionLog::Create(
-            kafka_, self_url, [segments = segments_](std::string_view key, std::string_view value) {
-              ApplySharedDefinition(*segments, key, value);
+            kafka_, self_url, [targets = shared_](std::string_view key, std::string_view value) {
+              ApplySharedDefinition(targets, key, value);
             }));
   }
-  ASSIGN_OR_RETURN(directory_, stream::MemberDirectory::Create(kafka_, self_url));
   source_->Start([directory = directory_.get()](const std::vector<uint32_t>& assigned) {
     directory->Publish(assigned);
   });
@@ -128,6 +130,14 @@ Status ClusterMember::PublishSegment(std::string_view id, const segment::Segment
   }
   return definitions_->Publish(SegmentDefinitionKey(id),
                                definition == nullptr ? "" : SegmentDefinitionValue(*definition));
+}
+
+Status ClusterMember::PublishTemplate(std::string_view id, const boost::json::object* fields) {
+  if (definitions_ == nullptr) {
+    return Status::Unavailable("this node has not joined the cluster yet");
+  }
+  return definitions_->Publish(TemplateDefinitionKey(id),
+                               fields == nullptr ? "" : boost::json::serialize(*fields));
 }
 
 std::optional<std::string> ClusterMember::OwnerUrl(std::string_view identity) const {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cluster_definitions.h"
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/metrics.h"
@@ -34,12 +35,14 @@ class ClusterMember {
   // `filter`, like events of the HTTP API.
   Status Attach(EventLog& log, const PrivacyFilter& filter, const Clock& clock,
                 MetricsRegistry* metrics);
-  // Shares segment definitions with the other nodes (stream::DefinitionLog, from Start on): every
-  // definition any node publishes is applied to `segments` in topic order, and PublishSegment
-  // publishes this node's changes. Call before Start; `segments` must outlive Stop.
-  void ShareSegments(segment::SegmentEngine* segments) { segments_ = segments; }
+  // Shares definitions with the other nodes (stream::DefinitionLog, from Start on): every
+  // definition any node publishes is applied to `targets` in topic order, and the Publish methods
+  // publish this node's changes. Call before Start; the targets must outlive Stop.
+  void ShareDefinitions(const SharedDefinitionTargets& targets) { shared_ = targets; }
   // The segment routes' SegmentShare (server/api.h): `definition` null for a deletion.
   Status PublishSegment(std::string_view id, const segment::SegmentSpec* definition);
+  // The template routes' TemplateShare: the template's API fields, null for a deletion.
+  Status PublishTemplate(std::string_view id, const boost::json::object* fields);
 
   // Joins the group and publishes this node's partitions under `self_url` (how other nodes reach
   // it) so that they can forward reads here.
@@ -67,7 +70,7 @@ class ClusterMember {
   std::unique_ptr<stream::KafkaSink> sink_;
   std::unique_ptr<stream::KafkaSource> source_;
   std::unique_ptr<stream::MemberDirectory> directory_;
-  segment::SegmentEngine* segments_ = nullptr;
+  SharedDefinitionTargets shared_;
   std::unique_ptr<stream::DefinitionLog> definitions_;
   const EventLog* log_ = nullptr;
 };

@@ -9,6 +9,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kSegmentPrefix = "segment/";
+constexpr std::string_view kTemplatePrefix = "template/";
 
 std::optional<std::string> StringField(const json::object& object, std::string_view name) {
   const json::value* value = object.if_contains(name);
@@ -28,13 +29,42 @@ std::string SegmentDefinitionValue(const segment::SegmentSpec& definition) {
                                       {"rule", definition.rule.value_or("")}});
 }
 
-void ApplySharedDefinition(segment::SegmentEngine& segments, std::string_view key,
-                           std::string_view value) {
-  if (!key.starts_with(kSegmentPrefix)) {
-    LOG(WARNING) << "cluster: ignoring the shared definition '" << key << "' of an unknown kind";
+std::string TemplateDefinitionKey(std::string_view id) {
+  return std::string(kTemplatePrefix) + std::string(id);
+}
+
+namespace {
+
+void ApplyTemplate(content::TemplateStore& templates, const std::string& id,
+                   std::string_view value) {
+  if (value.empty()) {
+    Status deleted = templates.Delete(id);
+    if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
+      LOG(WARNING) << "cluster: deleting shared template '" << id << "': " << deleted.ToString();
+    }
     return;
   }
-  const std::string id(key.substr(kSegmentPrefix.size()));
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(value, ec);
+  auto tmpl = ec || !parsed.is_object()
+                  ? Result<content::MessageTemplate>(Status::InvalidArgument("not a JSON object"))
+                  : content::ParseMessageTemplate(id, parsed.get_object());
+  if (!tmpl.ok()) {
+    LOG(WARNING) << "cluster: ignoring the shared template '" << id
+                 << "': " << tmpl.status().ToString();
+    return;
+  }
+  auto stored = templates.Get(id);
+  if (stored.ok() && stored->name == tmpl->name && stored->subject == tmpl->subject &&
+      stored->text == tmpl->text && stored->html == tmpl->html) {
+    return;  // this node's own change, or one it has applied already
+  }
+  if (auto put = templates.Put(std::move(*tmpl)); !put.ok()) {
+    LOG(WARNING) << "cluster: applying shared template '" << id << "': " << put.status().ToString();
+  }
+}
+
+void ApplySegment(segment::SegmentEngine& segments, const std::string& id, std::string_view value) {
   if (value.empty()) {
     Status deleted = segments.Delete(id);
     if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
@@ -65,6 +95,20 @@ void ApplySharedDefinition(segment::SegmentEngine& segments, std::string_view ke
   if (!applied.ok()) {
     LOG(WARNING) << "cluster: applying shared segment '" << id << "': " << applied.ToString();
   }
+}
+
+}  // namespace
+
+void ApplySharedDefinition(const SharedDefinitionTargets& targets, std::string_view key,
+                           std::string_view value) {
+  if (key.starts_with(kSegmentPrefix) && targets.segments != nullptr) {
+    return ApplySegment(*targets.segments, std::string(key.substr(kSegmentPrefix.size())), value);
+  }
+  if (key.starts_with(kTemplatePrefix) && targets.templates != nullptr) {
+    return ApplyTemplate(*targets.templates, std::string(key.substr(kTemplatePrefix.size())),
+                         value);
+  }
+  LOG(WARNING) << "cluster: ignoring the shared definition '" << key << "' of an unknown kind";
 }
 
 }  // namespace mercato::cli

@@ -338,7 +338,6 @@ int RunServe(const ServeOptions& options) {
                                                  node->filter->AsTransform(), audit->get(), clock});
   SegmentShare share_segments;
   if (cluster) {
-    cluster->ShareSegments(segments->get());
     share_segments = [&cluster](std::string_view id, const segment::SegmentSpec* definition) {
       return cluster->PublishSegment(id, definition);
     };
@@ -363,8 +362,16 @@ int RunServe(const ServeOptions& options) {
   if (Status status = recommendations.Start(); !status.ok()) return Fail(status);
   RegisterRecommendationRoutes(router, recommendations, forwarder);
   content::TemplateStore templates(*node->store, clock);
-  RegisterTemplateRoutes(router,
-                         TemplateRouteDeps{templates, profiles, &recommendations, audit->get()});
+  TemplateShare share_templates;
+  if (cluster) {
+    // Segments and templates created through any node are shared with all (stream::DefinitionLog).
+    cluster->ShareDefinitions(cli::SharedDefinitionTargets{segments->get(), &templates});
+    share_templates = [&cluster](std::string_view id, const boost::json::object* fields) {
+      return cluster->PublishTemplate(id, fields);
+    };
+  }
+  RegisterTemplateRoutes(router, TemplateRouteDeps{templates, profiles, &recommendations,
+                                                   audit->get(), share_templates});
   RecommendErasureParticipant recommend_erasure(recommendations);
   erasure.AddParticipant(&recommend_erasure);
 

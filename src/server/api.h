@@ -3,6 +3,7 @@
 // router with their access and admission class (docs/access.md); the gateway checks credentials
 // before a handler runs. The referenced objects must outlive the router.
 
+#include <boost/json/fwd.hpp>
 #include <functional>
 
 #include "core/clock.h"
@@ -156,11 +157,17 @@ void RegisterDeliveryRoutes(Router& router, Store& store);
 // first), DELETE /v1/templates/{id}, POST /v1/templates/{id}/preview ({"customer": id}: the
 // customer's data, audited as "template.preview"; or {"data": {...}}). Read scope, query class:
 // GET /v1/templates, /v1/templates/{id}. `recommendations` and `audit` may be null.
+// `share`, in cluster mode, passes every change to the other nodes: called after a PUT stored
+// the template here, with its API fields, and before a DELETE with none. When it fails the
+// change is not made (the previous template is put back, a new one deleted, a delete not done)
+// and the answer is 503.
+using TemplateShare = std::function<Status(std::string_view id, const boost::json::object* fields)>;
 struct TemplateRouteDeps {
   content::TemplateStore& templates;
   const ProfileStore& profiles;
   const recserve::RecommendService* recommendations = nullptr;
   AuditLog* audit = nullptr;
+  TemplateShare share;
 };
 void RegisterTemplateRoutes(Router& router, const TemplateRouteDeps& deps);
 

@@ -73,10 +73,21 @@ void RegisterTemplateRoutes(Router& router, const TemplateRouteDeps& deps) {
       [deps](HttpRequest&& request, const Responder& respond) {
         auto body = ParseJsonBody(request.body, {"name", "subject", "text", "html"});
         if (!body.ok()) return respond(ErrorResponse(body.status()));
-        auto tmpl = content::ParseMessageTemplate(request.PathParam("id"), *body);
+        const std::string id = request.PathParam("id");
+        auto tmpl = content::ParseMessageTemplate(id, *body);
         if (!tmpl.ok()) return respond(ErrorResponse(tmpl.status()));
+        auto previous = deps.templates.Get(id);
         auto stored = deps.templates.Put(std::move(*tmpl));
         if (!stored.ok()) return respond(ErrorResponse(stored.status()));
+        if (deps.share) {
+          if (Status shared = deps.share(id, &*body); !shared.ok()) {
+            (void)(previous.ok() ? deps.templates.Put(std::move(*previous)).status()
+                                 : deps.templates.Delete(id));
+            return respond(ErrorResponse(Status::Unavailable(
+                "the change could not be shared with the other nodes and was not made: " +
+                shared.message())));
+          }
+        }
         respond(JsonResponse(stored->second ? 201 : 200, json::serialize(stored->first.ToApi())));
       });
   router.Add("GET", "/v1/templates", "/v1/templates", Access::kRead, AdmissionClass::kQuery,
@@ -95,7 +106,23 @@ void RegisterTemplateRoutes(Router& router, const TemplateRouteDeps& deps) {
              });
   router.Add("DELETE", "/v1/templates/{id}", "/v1/templates/{id}", Access::kAdmin,
              AdmissionClass::kAdmin, [deps](HttpRequest&& request, const Responder& respond) {
-               Status deleted = deps.templates.Delete(request.PathParam("id"));
+               const std::string id = request.PathParam("id");
+               Status deleted;
+               if (deps.share) {
+                 // Shared first; this node's reader may delete it before the line below does.
+                 if (auto existing = deps.templates.Get(id); !existing.ok()) {
+                   return respond(ErrorResponse(existing.status()));
+                 }
+                 if (Status shared = deps.share(id, nullptr); !shared.ok()) {
+                   return respond(ErrorResponse(Status::Unavailable(
+                       "the change could not be shared with the other nodes and was not made: " +
+                       shared.message())));
+                 }
+                 deleted = deps.templates.Delete(id);
+                 if (deleted.code() == StatusCode::kNotFound) deleted = Status::Ok();
+               } else {
+                 deleted = deps.templates.Delete(id);
+               }
                if (!deleted.ok()) return respond(ErrorResponse(deleted));
                respond(NoContent());
              });

@@ -277,6 +277,28 @@ TEST_F(ClusterFailoverTest, AKilledNodesPartitionsMoveAndNoAcknowledgedEventIsLo
           30'000))
           << "node " << i;
     }
+    // Templates too: stored through node 2, readable on every node at the same version.
+    {
+      HttpClient http(nodes_[2]->port());
+      ClientResponse put = http.Request("PUT", "/v1/templates/thanks",
+                                        R"({"name":"Thanks","subject":"Thank you","text":"Hi"})",
+                                        {{"Authorization", BasicAuth(kAdminKey)}});
+      ASSERT_EQ(put.status, 201) << put.body;
+    }
+    for (int i = 0; i < 3; ++i) {
+      HttpClient http(nodes_[static_cast<size_t>(i)]->port());
+      ClientResponse view;
+      EXPECT_TRUE(WaitFor(
+          [&] {
+            view = http.Get("/v1/templates/thanks", BasicAuth(kAdminKey));
+            return view.status == 200;
+          },
+          30'000))
+          << "node " << i;
+      EXPECT_NE(view.body.find("\"subject\":\"Thank you\""), std::string::npos) << view.body;
+      EXPECT_NE(view.body.find("\"version\":1"), std::string::npos)
+          << "node " << i << ": " << view.body;
+    }
   }
 
   // SIGKILL the node with the most partitions; keep sending while the group notices.
