@@ -23,7 +23,7 @@ namespace mercato::segment {
 namespace {
 
 // Ranges per thread: a thread that finishes early takes another range.
-constexpr size_t kRangesPerThread = 4;
+constexpr size_t kRangesPerThread = 8;
 
 // Keys under `prefix` whose remainder is a customer id, read in order alongside the profiles.
 struct Run {
@@ -102,37 +102,43 @@ struct Range {
 // Reads and evaluates ranges on one thread (in increasing order, for the history scan).
 class RangeReader {
  public:
+  // The iterators are made once and sought for each range.
   RangeReader(SegmentEngine::Impl& engine, const std::vector<Cursor>& cursors,
               const CursorIndex& cursor_of, int64_t now_us)
       : engine_(engine),
         cursors_(cursors),
         cursor_of_(cursor_of),
         now_us_(now_us),
-        history_(engine.store_) {}
+        history_(engine.store_),
+        profiles_(engine.store_.NewIterator(Cf::kProfiles)),
+        members_{engine.store_.NewIterator(Cf::kSegments)},
+        scores_{engine.store_.NewIterator(Cf::kModels), "p/"} {
+    timers_.reserve(cursors_.size());
+    for (const Cursor& cursor : cursors_) {  // an iterator for time-dependent rules only
+      timers_.push_back(Run{cursor.timed ? engine.store_.NewIterator(Cf::kSegments) : nullptr,
+                            TimerIndexPrefix(cursor.segment->def.id)});
+    }
+  }
 
   void Read(Range& range) { range.status = ReadRange(range); }
 
  private:
   Status ReadRange(Range& range) {
     Store& store = engine_.store_;
-    auto profiles = store.NewIterator(Cf::kProfiles);
+    rocksdb::Iterator* profiles = profiles_.get();
     if (range.after.empty()) {
       profiles->SeekToFirst();
     } else {
       profiles->Seek(range.after);
       if (profiles->Valid() && profiles->key() == range.after) profiles->Next();
     }
-    MembershipRun members{store.NewIterator(Cf::kSegments)};
+    MembershipRun& members = members_;
     members.SeekAfter(range.after);
-    Run scores{store.NewIterator(Cf::kModels), "p/"};
+    Run& scores = scores_;
     scores.SeekAfter(range.after);
-    std::vector<Run> timers;
-    timers.reserve(cursors_.size());
-    for (const Cursor& cursor : cursors_) {  // an iterator for time-dependent rules only
-      timers.push_back(Run{nullptr, TimerIndexPrefix(cursor.segment->def.id)});
-      if (!cursor.timed) continue;
-      timers.back().it = store.NewIterator(Cf::kSegments);
-      timers.back().SeekAfter(range.after);
+    std::vector<Run>& timers = timers_;
+    for (Run& run : timers) {
+      if (run.it) run.SeekAfter(range.after);
     }
     // Members and timers before `limit` (null: all) have no live profile.
     auto drop_before = [&](const std::string_view* limit) {
@@ -227,6 +233,10 @@ class RangeReader {
   const CursorIndex& cursor_of_;
   const int64_t now_us_;
   HistoryScan history_;
+  std::unique_ptr<rocksdb::Iterator> profiles_;
+  MembershipRun members_;
+  Run scores_;
+  std::vector<Run> timers_;   // per cursor; no iterator for rules that are not time-dependent
   std::vector<Known> known_;  // of the profile being read, per cursor
 };
 
