@@ -35,19 +35,8 @@ Result<std::unique_ptr<DefinitionLog>> DefinitionLog::Create(const KafkaOptions&
                                              [](rd_kafka_conf_t* conf) {
                                                rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
                                              }));
-  // Assigned, not subscribed (the group id is never joined): every node reads the whole topic.
   ASSIGN_OR_RETURN(log->consumer_,
-                   NewHandle(options, KafkaRole::kConsumer,
-                             {{"group.id", options.group + ".definitions." + node_id},
-                              {"enable.auto.commit", "false"},
-                              {"auto.offset.reset", "earliest"}},
-                             nullptr));
-  const std::string topic = TopicFor(options.topic);
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(list, topic.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
-  rd_kafka_resp_err_t err = rd_kafka_assign(log->consumer_.get(), list);
-  rd_kafka_topic_partition_list_destroy(list);
-  RETURN_IF_ERROR(FromKafka(err, "reading " + topic));
+                   NewWholeTopicReader(options, TopicFor(options.topic), "definitions." + node_id));
   log->reader_ = std::thread([raw = log.get()] { raw->ReadLoop(); });
   return log;
 }

@@ -56,6 +56,21 @@ Result<KafkaHandle> NewHandle(const KafkaOptions& options, KafkaRole role,
   return KafkaHandle(handle);
 }
 
+Result<KafkaHandle> NewWholeTopicReader(const KafkaOptions& options, const std::string& topic,
+                                        const std::string& reader) {
+  ASSIGN_OR_RETURN(KafkaHandle consumer, NewHandle(options, KafkaRole::kConsumer,
+                                                   {{"group.id", options.group + "." + reader},
+                                                    {"enable.auto.commit", "false"},
+                                                    {"auto.offset.reset", "earliest"}},
+                                                   nullptr));
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, topic.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_resp_err_t err = rd_kafka_assign(consumer.get(), list);
+  rd_kafka_topic_partition_list_destroy(list);
+  RETURN_IF_ERROR(FromKafka(err, "reading " + topic));
+  return consumer;
+}
+
 Status FromKafka(rd_kafka_resp_err_t err, std::string_view what) {
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
   std::string message = std::string(what) + ": " + rd_kafka_err2str(err);

@@ -15,19 +15,8 @@ Result<std::unique_ptr<MemberDirectory>> MemberDirectory::Create(const KafkaOpti
   ASSIGN_OR_RETURN(directory->producer_,
                    NewHandle(options, KafkaRole::kProducer,
                              {{"enable.idempotence", "true"}, {"linger.ms", "0"}}, nullptr));
-  // Assigned, not subscribed (the group id is never joined): every node reads the whole topic.
-  ASSIGN_OR_RETURN(directory->consumer_,
-                   NewHandle(options, KafkaRole::kConsumer,
-                             {{"group.id", options.group + ".members." + directory->self_url_},
-                              {"enable.auto.commit", "false"},
-                              {"auto.offset.reset", "earliest"}},
-                             nullptr));
-  const std::string topic = TopicFor(options.topic);
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(list, topic.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
-  rd_kafka_resp_err_t err = rd_kafka_assign(directory->consumer_.get(), list);
-  rd_kafka_topic_partition_list_destroy(list);
-  RETURN_IF_ERROR(FromKafka(err, "reading " + topic));
+  ASSIGN_OR_RETURN(directory->consumer_, NewWholeTopicReader(options, TopicFor(options.topic),
+                                                             "members." + directory->self_url_));
   directory->reader_ = std::thread([raw = directory.get()] { raw->ReadLoop(); });
   return directory;
 }

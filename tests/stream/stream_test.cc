@@ -8,11 +8,13 @@
 #include <cstring>
 #include <future>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "core/clock.h"
 #include "core/hash.h"
 #include "storage/event_log.h"
+#include "stream/definition_log.h"
 #include "stream/kafka_client.h"
 #include "stream/kafka_sink.h"
 #include "stream/kafka_source.h"
@@ -323,6 +325,60 @@ TEST_F(StreamTest, AnAppendFailsWhenKafkaDoesNotAcknowledgeInTime) {
   ASSERT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
   const Status status = future.get();
   EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.ToString();
+}
+
+// Shared definitions: every reader applies every record of the topic in order, tombstones as
+// empty values; a reader that starts later sees them all; a publish Kafka does not acknowledge
+// in time is an error, not a silent loss.
+TEST_F(StreamTest, DefinitionsReachEveryReaderInTopicOrder) {
+  cluster_.CreateTopic(DefinitionLog::TopicFor(kafka_.topic), 1);
+  struct Seen {
+    std::mutex mu;
+    std::vector<std::pair<std::string, std::string>> records;
+    size_t size() {
+      std::lock_guard lock(mu);
+      return records.size();
+    }
+    std::vector<std::pair<std::string, std::string>> copy() {
+      std::lock_guard lock(mu);
+      return records;
+    }
+  };
+  auto reader = [this](const std::string& id, Seen& seen) {
+    auto log =
+        DefinitionLog::Create(kafka_, id, [&seen](std::string_view key, std::string_view value) {
+          std::lock_guard lock(seen.mu);
+          seen.records.emplace_back(std::string(key), std::string(value));
+        });
+    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    return std::move(log).value();
+  };
+  Seen first_seen;
+  Seen second_seen;
+  auto first = reader("node-1", first_seen);
+  auto second = reader("node-2", second_seen);
+  ASSERT_TRUE(first->Publish("segment/a", R"({"rule":"orders >= 1"})").ok());
+  ASSERT_TRUE(second->Publish("segment/a", R"({"rule":"orders >= 2"})").ok());
+  ASSERT_TRUE(first->Publish("segment/a", "").ok());  // a deletion
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"segment/a", R"({"rule":"orders >= 1"})"},
+      {"segment/a", R"({"rule":"orders >= 2"})"},
+      {"segment/a", ""}};
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return first_seen.size() >= 3 && second_seen.size() >= 3; }, 20'000));
+  EXPECT_EQ(first_seen.copy(), expected);
+  EXPECT_EQ(second_seen.copy(), expected);
+
+  Seen late_seen;
+  auto late = reader("node-3", late_seen);
+  ASSERT_TRUE(testing::WaitFor([&] { return late_seen.size() >= 3; }, 20'000));
+  EXPECT_EQ(late_seen.copy(), expected);
+
+  cluster_.SetBrokersDown(3);
+  Status lost =
+      first->Publish("segment/b", R"({"rule":"orders >= 3"})", std::chrono::milliseconds(1'500));
+  EXPECT_FALSE(lost.ok());
+  EXPECT_EQ(lost.code(), StatusCode::kUnavailable) << lost.ToString();
 }
 
 }  // namespace
