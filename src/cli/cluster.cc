@@ -110,7 +110,7 @@ std::function<bool(std::string_view)> ClusterMember::DeliveryGate(
 Status ClusterMember::Start(const std::string& self_url) {
   ASSIGN_OR_RETURN(directory_, stream::MemberDirectory::Create(kafka_, self_url));
   // Last of what can fail: its reader applies definitions from now on, until Stop.
-  if (shared_.segments != nullptr || shared_.templates != nullptr) {
+  if (shared_.any()) {
     ASSIGN_OR_RETURN(
         definitions_,
         stream::DefinitionLog::Create(
@@ -124,20 +124,30 @@ Status ClusterMember::Start(const std::string& self_url) {
   return Status::Ok();
 }
 
-Status ClusterMember::PublishSegment(std::string_view id, const segment::SegmentSpec* definition) {
+Status ClusterMember::PublishDefinition(const std::string& key, const std::string& value) {
   if (definitions_ == nullptr) {
     return Status::Unavailable("this node has not joined the cluster yet");
   }
-  return definitions_->Publish(SegmentDefinitionKey(id),
-                               definition == nullptr ? "" : SegmentDefinitionValue(*definition));
+  return definitions_->Publish(key, value);
+}
+
+Status ClusterMember::PublishSegment(std::string_view id, const segment::SegmentSpec* definition) {
+  return PublishDefinition(SegmentDefinitionKey(id),
+                           definition == nullptr ? "" : SegmentDefinitionValue(*definition));
 }
 
 Status ClusterMember::PublishTemplate(std::string_view id, const boost::json::object* fields) {
-  if (definitions_ == nullptr) {
-    return Status::Unavailable("this node has not joined the cluster yet");
-  }
-  return definitions_->Publish(TemplateDefinitionKey(id),
-                               fields == nullptr ? "" : boost::json::serialize(*fields));
+  return PublishDefinition(TemplateDefinitionKey(id),
+                           fields == nullptr ? "" : boost::json::serialize(*fields));
+}
+
+Status ClusterMember::PublishJourney(std::string_view id, const journey::JourneyReplica* replica) {
+  return PublishDefinition(JourneyDefinitionKey(id),
+                           replica == nullptr ? "" : replica->Serialize());
+}
+
+Status ClusterMember::PublishKey(const ApiKeyRecord& record) {
+  return PublishDefinition(KeyDefinitionKey(record.id), EncodeKeyRecord(record));
 }
 
 std::optional<std::string> ClusterMember::OwnerUrl(std::string_view identity) const {

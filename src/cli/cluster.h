@@ -43,6 +43,10 @@ class ClusterMember {
   Status PublishSegment(std::string_view id, const segment::SegmentSpec* definition);
   // The template routes' TemplateShare: the template's API fields, null for a deletion.
   Status PublishTemplate(std::string_view id, const boost::json::object* fields);
+  // The journey routes' JourneyShare: the journey's whole state, null for a deletion.
+  Status PublishJourney(std::string_view id, const journey::JourneyReplica* replica);
+  // KeyStore's Publisher: the key's record as changed.
+  Status PublishKey(const ApiKeyRecord& record);
 
   // Joins the group and publishes this node's partitions under `self_url` (how other nodes reach
   // it) so that they can forward reads here.
@@ -65,6 +69,9 @@ class ClusterMember {
       std::function<std::vector<uint64_t>()> consumer_cursors) const;
 
  private:
+  // Unavailable before Start.
+  Status PublishDefinition(const std::string& key, const std::string& value);
+
   stream::KafkaOptions kafka_;
   uint32_t partitions_ = 0;
   std::unique_ptr<stream::KafkaSink> sink_;

@@ -10,6 +10,8 @@ namespace json = boost::json;
 
 constexpr std::string_view kSegmentPrefix = "segment/";
 constexpr std::string_view kTemplatePrefix = "template/";
+constexpr std::string_view kJourneyPrefix = "journey/";
+constexpr std::string_view kKeyPrefix = "apikey/";
 
 std::optional<std::string> StringField(const json::object& object, std::string_view name) {
   const json::value* value = object.if_contains(name);
@@ -33,7 +35,54 @@ std::string TemplateDefinitionKey(std::string_view id) {
   return std::string(kTemplatePrefix) + std::string(id);
 }
 
+std::string JourneyDefinitionKey(std::string_view id) {
+  return std::string(kJourneyPrefix) + std::string(id);
+}
+
+std::string KeyDefinitionKey(std::string_view id) {
+  return std::string(kKeyPrefix) + std::string(id);
+}
+
 namespace {
+
+void ApplyJourney(journey::JourneyStore& journeys, const std::string& id, std::string_view value) {
+  if (value.empty()) {
+    if (Status removed = journeys.Remove(id); !removed.ok()) {
+      LOG(WARNING) << "cluster: deleting shared journey '" << id << "': " << removed.ToString();
+    }
+    return;
+  }
+  auto replica = journey::JourneyReplica::Parse(value);
+  if (replica.ok() && replica->record.id != id) {
+    replica = Status::InvalidArgument("it names the journey '" + replica->record.id + "'");
+  }
+  if (!replica.ok()) {
+    LOG(WARNING) << "cluster: ignoring the shared journey '" << id
+                 << "': " << replica.status().ToString();
+    return;
+  }
+  if (Status imported = journeys.Import(*replica); !imported.ok()) {
+    LOG(WARNING) << "cluster: applying shared journey '" << id << "': " << imported.ToString();
+  }
+}
+
+void ApplyKey(KeyStore& keys, const std::string& id, std::string_view value) {
+  auto record =
+      value.empty()
+          ? Result<ApiKeyRecord>(Status::InvalidArgument("API keys are revoked, not deleted"))
+          : DecodeKeyRecord(value);
+  if (record.ok() && record->id != id) {
+    record = Status::InvalidArgument("it names the key '" + record->id + "'");
+  }
+  if (!record.ok()) {
+    LOG(WARNING) << "cluster: ignoring the shared API key '" << id
+                 << "': " << record.status().ToString();
+    return;
+  }
+  if (Status applied = keys.Apply(*record); !applied.ok()) {
+    LOG(WARNING) << "cluster: applying shared API key '" << id << "': " << applied.ToString();
+  }
+}
 
 void ApplyTemplate(content::TemplateStore& templates, const std::string& id,
                    std::string_view value) {
@@ -107,6 +156,12 @@ void ApplySharedDefinition(const SharedDefinitionTargets& targets, std::string_v
   if (key.starts_with(kTemplatePrefix) && targets.templates != nullptr) {
     return ApplyTemplate(*targets.templates, std::string(key.substr(kTemplatePrefix.size())),
                          value);
+  }
+  if (key.starts_with(kJourneyPrefix) && targets.journeys != nullptr) {
+    return ApplyJourney(*targets.journeys, std::string(key.substr(kJourneyPrefix.size())), value);
+  }
+  if (key.starts_with(kKeyPrefix) && targets.keys != nullptr) {
+    return ApplyKey(*targets.keys, std::string(key.substr(kKeyPrefix.size())), value);
   }
   LOG(WARNING) << "cluster: ignoring the shared definition '" << key << "' of an unknown kind";
 }

@@ -159,7 +159,9 @@ Status ConfigureHttpChannels(const ServeOptions& options, DeliveryOptions& deliv
 
 // No key at all (no flag key, nothing stored): create an admin key so that the server is never
 // open to the world, and show its secret this once.
-Status BootstrapAdminKey(const ServeOptions& options, KeyStore& store, const KeyRing& keys) {
+// The key created, if any (a fresh installation without flag keys).
+Result<std::optional<ApiKeyRecord>> BootstrapAdminKey(const ServeOptions& options, KeyStore& store,
+                                                      const KeyRing& keys) {
   std::error_code ec;
   if (std::filesystem::exists(std::filesystem::path(options.data_dir) / "keys.json", ec)) {
     LOG(WARNING) << "keys.json in " << options.data_dir
@@ -168,11 +170,11 @@ Status BootstrapAdminKey(const ServeOptions& options, KeyStore& store, const Key
   }
   std::string path = (std::filesystem::path(options.data_dir) / "initial-admin-key").string();
   ASSIGN_OR_RETURN(std::optional<IssuedKey> issued, CreateInitialAdminKey(store, keys, path));
-  if (!issued) return Status::Ok();
+  if (!issued) return std::optional<ApiKeyRecord>();
   std::printf(
       "created the first admin key %s; its secret (shown once, also in %s, mode 0600):\n%s\n",
       issued->record.id.c_str(), path.c_str(), issued->secret.c_str());
-  return Status::Ok();
+  return std::optional<ApiKeyRecord>(issued->record);
 }
 
 Result<GatewayOptions> BuildGatewayOptions(const ServeOptions& options) {
@@ -283,9 +285,8 @@ int RunServe(const ServeOptions& options) {
   if (Status status = AddFlagKeys(options, keys); !status.ok()) return Fail(status);
   auto key_store = KeyStore::Open(*node->store, clock, &keys, audit->get());
   if (!key_store.ok()) return Fail(key_store.status());
-  if (Status status = BootstrapAdminKey(options, **key_store, keys); !status.ok()) {
-    return Fail(status);
-  }
+  auto initial_key = BootstrapAdminKey(options, **key_store, keys);
+  if (!initial_key.ok()) return Fail(initial_key.status());
 
   ProfileBuilder builder(*node->store, *node->log, *node->vault, clock, &metrics);
   ProfileStore profiles(*node->store, *node->vault, clock);
@@ -352,7 +353,21 @@ int RunServe(const ServeOptions& options) {
   catalog::CatalogStore catalog(*node->store, clock);
   RegisterCatalogRoutes(router, catalog);
   journey::JourneyStore journeys(*node->store, clock);
-  RegisterJourneyRoutes(router, journeys, segments->get());
+  content::TemplateStore templates(*node->store, clock);
+  JourneyShare share_journeys;
+  if (cluster) {
+    // Segments, templates, journeys and API keys made through any node are shared with all
+    // (stream::DefinitionLog); the initial admin key of a fresh node is published once it joins.
+    cluster->ShareDefinitions(
+        cli::SharedDefinitionTargets{segments->get(), &templates, &journeys, key_store->get()});
+    share_journeys = [&cluster](std::string_view id, const journey::JourneyReplica* replica) {
+      return cluster->PublishJourney(id, replica);
+    };
+    (*key_store)->SetPublisher([&cluster](const ApiKeyRecord& record) {
+      return cluster->PublishKey(record);
+    });
+  }
+  RegisterJourneyRoutes(router, journeys, segments->get(), share_journeys);
   auto weather = MakeWeatherProvider(options.weather, clock);
   if (!weather.ok()) return Fail(weather.status());
   recserve::ServiceOptions recommend_options;
@@ -361,11 +376,8 @@ int RunServe(const ServeOptions& options) {
                                              clock, recommend_options);
   if (Status status = recommendations.Start(); !status.ok()) return Fail(status);
   RegisterRecommendationRoutes(router, recommendations, forwarder);
-  content::TemplateStore templates(*node->store, clock);
   TemplateShare share_templates;
   if (cluster) {
-    // Segments and templates created through any node are shared with all (stream::DefinitionLog).
-    cluster->ShareDefinitions(cli::SharedDefinitionTargets{segments->get(), &templates});
     share_templates = [&cluster](std::string_view id, const boost::json::object* fields) {
       return cluster->PublishTemplate(id, fields);
     };
@@ -533,6 +545,12 @@ int RunServe(const ServeOptions& options) {
                                  (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
                                  ":" + std::to_string(server.port());
     if (Status status = cluster->Start(self_url); !status.ok()) return abandon(status);
+    if (*initial_key) {
+      if (Status status = cluster->PublishKey(**initial_key); !status.ok()) {
+        LOG(WARNING) << "the initial admin key is not shared with the other nodes yet: "
+                     << status.ToString();
+      }
+    }
   }
   ready.store(true);
   anomaly_ticker.Start();

@@ -93,6 +93,51 @@ Result<JourneyRecord> JourneyRecord::Parse(std::string_view stored) {
   return record;
 }
 
+std::string JourneyReplica::Serialize() const {
+  json::array list;
+  for (const std::string& version : versions) list.emplace_back(version);
+  boost::system::error_code ec;
+  return json::serialize(
+      json::object{{"record", json::parse(record.Serialize(), ec)}, {"versions", std::move(list)}});
+}
+
+Result<JourneyReplica> JourneyReplica::Parse(std::string_view text) {
+  boost::system::error_code ec;
+  const json::value root = json::parse(text, ec);
+  const json::object* object = ec ? nullptr : root.if_object();
+  const json::value* record = object == nullptr ? nullptr : object->if_contains("record");
+  const json::value* versions = object == nullptr ? nullptr : object->if_contains("versions");
+  if (record == nullptr || !record->is_object() || versions == nullptr || !versions->is_array()) {
+    return Status::InvalidArgument("a journey replica is an object with 'record' and 'versions'");
+  }
+  JourneyReplica replica;
+  auto parsed = JourneyRecord::Parse(json::serialize(*record));
+  if (!parsed.ok()) return Status::InvalidArgument(parsed.status().message());
+  replica.record = std::move(*parsed);
+  if (versions->get_array().size() != replica.record.version) {
+    return Status::InvalidArgument("journey '" + replica.record.id + "' is at version " +
+                                   std::to_string(replica.record.version) +
+                                   " but the replica has " +
+                                   std::to_string(versions->get_array().size()) + " versions");
+  }
+  for (const json::value& version : versions->get_array()) {
+    if (!version.is_string()) {
+      return Status::InvalidArgument("a journey replica's versions are strings");
+    }
+    std::string definition(version.get_string());
+    auto checked = ParseJourney(definition);
+    if (!checked.ok() || checked->id != replica.record.id) {
+      return Status::InvalidArgument("version " + std::to_string(replica.versions.size() + 1) +
+                                     " of journey '" + replica.record.id + "' " +
+                                     (checked.ok()
+                                          ? "names another journey"
+                                          : "does not parse: " + checked.status().message()));
+    }
+    replica.versions.push_back(std::move(definition));
+  }
+  return replica;
+}
+
 Result<JourneyRecord> JourneyStore::ReadRecord(std::string_view id) const {
   auto stored = store_.Get(Cf::kJourneys, RecordKey(id));
   if (stored.status().code() == StatusCode::kNotFound) return UnknownJourney(id);
@@ -219,14 +264,74 @@ Status JourneyStore::Delete(std::string_view id) {
                                       "' has been active; pause it instead, so the versions its "
                                       "customers entered with stay readable");
   }
+  return EraseLocked(record);
+}
+
+Status JourneyStore::EraseLocked(const JourneyRecord& record) {
   rocksdb::WriteBatch batch;
-  batch.Delete(store_.cf(Cf::kJourneys), RecordKey(id));
+  batch.Delete(store_.cf(Cf::kJourneys), RecordKey(record.id));
   for (uint64_t version = 1; version <= record.version; ++version) {
-    batch.Delete(store_.cf(Cf::kJourneys), VersionKey(id, version));
+    batch.Delete(store_.cf(Cf::kJourneys), VersionKey(record.id, version));
   }
   RETURN_IF_ERROR(store_.Write(batch, /*sync=*/true));
   generation_.fetch_add(1, std::memory_order_release);
   return Status::Ok();
+}
+
+Result<JourneyReplica> JourneyStore::Export(std::string_view id) const {
+  JourneyReplica replica;
+  ASSIGN_OR_RETURN(replica.record, ReadRecord(id));
+  for (uint64_t version = 1; version <= replica.record.version; ++version) {
+    auto stored = store_.Get(Cf::kJourneys, VersionKey(id, version));
+    if (!stored.ok()) {
+      return stored.status().code() == StatusCode::kNotFound
+                 ? Status::Corruption("journey '" + replica.record.id + "' lacks its version " +
+                                      std::to_string(version))
+                 : stored.status();
+    }
+    replica.versions.push_back(std::move(*stored));
+  }
+  return replica;
+}
+
+Status JourneyStore::Import(const JourneyReplica& replica) {
+  const JourneyRecord& record = replica.record;
+  if (record.id.empty() || replica.versions.size() != record.version) {
+    return Status::InvalidArgument("journey replica '" + record.id + "' is inconsistent: version " +
+                                   std::to_string(record.version) + " with " +
+                                   std::to_string(replica.versions.size()) + " definitions");
+  }
+  std::lock_guard lock(write_mu_);
+  auto existing = Export(record.id);
+  if (!existing.ok() && existing.status().code() != StatusCode::kNotFound) {
+    return existing.status();
+  }
+  if (existing.ok() && existing->record.Serialize() == record.Serialize() &&
+      existing->versions == replica.versions) {
+    return Status::Ok();
+  }
+  rocksdb::WriteBatch batch;
+  batch.Put(store_.cf(Cf::kJourneys), RecordKey(record.id), record.Serialize());
+  for (uint64_t version = 1; version <= record.version; ++version) {
+    batch.Put(store_.cf(Cf::kJourneys), VersionKey(record.id, version),
+              replica.versions[version - 1]);
+  }
+  if (existing.ok()) {
+    for (uint64_t version = record.version + 1; version <= existing->record.version; ++version) {
+      batch.Delete(store_.cf(Cf::kJourneys), VersionKey(record.id, version));
+    }
+  }
+  RETURN_IF_ERROR(store_.Write(batch, /*sync=*/true));
+  generation_.fetch_add(1, std::memory_order_release);
+  return Status::Ok();
+}
+
+Status JourneyStore::Remove(std::string_view id) {
+  std::lock_guard lock(write_mu_);
+  auto record = ReadRecord(id);
+  if (record.status().code() == StatusCode::kNotFound) return Status::Ok();
+  if (!record.ok()) return record.status();
+  return EraseLocked(*record);
 }
 
 }  // namespace mercato::journey

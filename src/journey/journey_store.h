@@ -47,6 +47,19 @@ struct JourneyRecord {
   static Result<JourneyRecord> Parse(std::string_view stored);
 };
 
+// The whole of a journey as the nodes of a cluster share it (compaction keeps only the last record
+// of a key, so every version travels with the record): the record and the canonical definition of
+// every version, `versions[i]` being version i + 1.
+struct JourneyReplica {
+  JourneyRecord record;
+  std::vector<std::string> versions;
+
+  std::string Serialize() const;
+  // InvalidArgument when `text` is not a replica: malformed, a record that does not parse, a
+  // version count other than record.version, or a version that does not parse or names another id.
+  static Result<JourneyReplica> Parse(std::string_view text);
+};
+
 struct StoredJourney {
   JourneyRecord record;
   JourneyDefinition definition;  // of the version asked for
@@ -77,12 +90,25 @@ class JourneyStore {
   Result<JourneyRecord> Pause(std::string_view id);
   // FailedPrecondition once it has been activated; NotFound when absent.
   Status Delete(std::string_view id);
+  // The journey as a replica (every version). NotFound for an unknown id.
+  Result<JourneyReplica> Export(std::string_view id) const;
+  // Makes the journey exactly `replica` (a replica from another node, or one exported before a
+  // change being undone): its record, its versions 1..n, and no version above n. A stored journey
+  // equal to it is left alone (the generation does not move). InvalidArgument as
+  // JourneyReplica::Parse when the replica is inconsistent.
+  Status Import(const JourneyReplica& replica);
+  // Removes a journey whatever its status (a deletion shared by another node, or undoing a
+  // creation). Removing an absent journey changes nothing.
+  Status Remove(std::string_view id);
+
   // Grows after every successful write: the engine reloads definitions when it changes.
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
   Result<JourneyRecord> ReadRecord(std::string_view id) const;
   Status WriteRecord(const JourneyRecord& record, const std::string* definition_json);
+  // Deletes the record and every version; write_mu_ held.
+  Status EraseLocked(const JourneyRecord& record);
 
   Store& store_;
   const Clock& clock_;

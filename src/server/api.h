@@ -40,6 +40,7 @@ class CatalogStore;
 namespace journey {
 class JourneyStore;
 class JourneyEngine;
+struct JourneyReplica;
 }  // namespace journey
 
 namespace stream {
@@ -138,8 +139,14 @@ void RegisterRecommendationRoutes(Router& router, recserve::RecommendService& se
 // POST /v1/journeys/{id}/activate (409 when the trigger's segment does not exist in `segments`,
 // which may be null to skip the check), POST /v1/journeys/{id}/pause, DELETE /v1/journeys/{id}
 // (drafts only). Read scope, query class: GET /v1/journeys and /v1/journeys/{id}?version=N.
+// `share`, in cluster mode, passes every change to the other nodes: called after a change was
+// made here, with the journey's whole new state (every version), or with none after a delete.
+// Changes on this node are shared one at a time, in the order they were made. When sharing
+// fails the journey is put back as it was and the answer is 503.
+using JourneyShare =
+    std::function<Status(std::string_view id, const journey::JourneyReplica* replica)>;
 void RegisterJourneyRoutes(Router& router, journey::JourneyStore& journeys,
-                           const segment::SegmentEngine* segments);
+                           const segment::SegmentEngine* segments, const JourneyShare& share = {});
 // GET /v1/journeys/{id}/stats (read scope, query class): the engine's and delivery's counters by
 // step and variant (journey/engine.h Stats; docs/api.md "Journeys"); 404 for an unknown journey.
 void RegisterJourneyStatsRoutes(Router& router, journey::JourneyStore& journeys,

@@ -1,7 +1,10 @@
 // Journeys: /v1/journeys (docs/api.md, "Journeys"; the definition schema is docs/journeys.md).
 
 #include <boost/json.hpp>
+#include <memory>
+#include <mutex>
 
+#include "core/logging.h"
 #include "core/number_parse.h"
 #include "core/time_format.h"
 #include "journey/engine.h"
@@ -74,11 +77,51 @@ journey::JourneyStore::ReferenceCheck SegmentCheck(const segment::SegmentEngine*
   };
 }
 
+// Makes a change to one journey and, in cluster mode, shares the journey's new state
+// (JourneyShare); when sharing fails, the journey is put back as it was.
+class SharedChanges {
+ public:
+  SharedChanges(journey::JourneyStore& journeys, JourneyShare share)
+      : journeys_(journeys), share_(std::move(share)) {}
+
+  // Runs `change` (which returns its outcome) on journey `id`. Unavailable when the change was
+  // made here but could not be shared, and has been undone.
+  Status Make(const std::string& id, const std::function<Status()>& change) {
+    if (!share_) return change();
+    // One shared change at a time, so this node publishes its changes in the order it made them.
+    std::lock_guard lock(mu_);
+    auto before = journeys_.Export(id);
+    if (!before.ok() && before.status().code() != StatusCode::kNotFound) return before.status();
+    RETURN_IF_ERROR(change());
+    auto after = journeys_.Export(id);
+    if (!after.ok() && after.status().code() != StatusCode::kNotFound) return after.status();
+    if (before.ok() == after.ok() && (!after.ok() || before->Serialize() == after->Serialize())) {
+      return Status::Ok();  // nothing changed
+    }
+    Status shared = share_(id, after.ok() ? &*after : nullptr);
+    if (shared.ok()) return Status::Ok();
+    Status undone = before.ok() ? journeys_.Import(*before) : journeys_.Remove(id);
+    if (!undone.ok()) {
+      LOG(ERROR) << "journeys: undoing the unshared change of '" << id
+                 << "' failed: " << undone.ToString();
+    }
+    return Status::Unavailable(
+        "the change could not be shared with the other nodes and was not made: " +
+        shared.message());
+  }
+
+ private:
+  journey::JourneyStore& journeys_;
+  const JourneyShare share_;
+  std::mutex mu_;
+};
+
 }  // namespace
 
 void RegisterJourneyRoutes(Router& router, journey::JourneyStore& journeys,
-                           const segment::SegmentEngine* segments) {
+                           const segment::SegmentEngine* segments, const JourneyShare& share) {
   journey::JourneyStore::ReferenceCheck check = SegmentCheck(segments);
+  auto changes = std::make_shared<SharedChanges>(journeys, share);
   router.Add("POST", "/v1/journeys/validate", "/v1/journeys/validate", Access::kAdmin,
              AdmissionClass::kAdmin, [](HttpRequest&& request, const Responder& respond) {
                std::vector<DefinitionError> errors;
@@ -93,12 +136,16 @@ void RegisterJourneyRoutes(Router& router, journey::JourneyStore& journeys,
                respond(JsonResponse(200, json::serialize(body)));
              });
   router.Add("POST", "/v1/journeys", "/v1/journeys", Access::kAdmin, AdmissionClass::kAdmin,
-             [&journeys](HttpRequest&& request, const Responder& respond) {
+             [&journeys, changes](HttpRequest&& request, const Responder& respond) {
                std::vector<DefinitionError> errors;
                auto definition = journey::ParseJourney(request.body, &errors);
                if (!definition.ok()) return respond(InvalidDefinition(definition.status(), errors));
-               auto record = journeys.Create(*definition);
-               if (!record.ok()) return respond(ErrorResponse(record.status()));
+               Result<JourneyRecord> record = Status::Internal("not made");
+               Status made = changes->Make(definition->id, [&] {
+                 record = journeys.Create(*definition);
+                 return record.status();
+               });
+               if (!made.ok()) return respond(ErrorResponse(made));
                respond(RecordResponse(201, *record));
              });
   router.Add("GET", "/v1/journeys", "/v1/journeys", Access::kRead, AdmissionClass::kQuery,
@@ -125,30 +172,49 @@ void RegisterJourneyRoutes(Router& router, journey::JourneyStore& journeys,
                respond(StoredResponse(*stored));
              });
   router.Add("PUT", "/v1/journeys/{id}", "/v1/journeys/{id}", Access::kAdmin,
-             AdmissionClass::kAdmin, [&journeys](HttpRequest&& request, const Responder& respond) {
+             AdmissionClass::kAdmin,
+             [&journeys, changes](HttpRequest&& request, const Responder& respond) {
                std::vector<DefinitionError> errors;
                auto definition = journey::ParseJourney(request.body, &errors);
                if (!definition.ok()) return respond(InvalidDefinition(definition.status(), errors));
-               auto record = journeys.Update(request.PathParam("id"), *definition);
-               if (!record.ok()) return respond(ErrorResponse(record.status()));
+               const std::string id = request.PathParam("id");
+               Result<JourneyRecord> record = Status::Internal("not made");
+               Status made = changes->Make(id, [&] {
+                 record = journeys.Update(id, *definition);
+                 return record.status();
+               });
+               if (!made.ok()) return respond(ErrorResponse(made));
                respond(RecordResponse(200, *record));
              });
   router.Add("POST", "/v1/journeys/{id}/activate", "/v1/journeys/{id}/activate", Access::kAdmin,
              AdmissionClass::kAdmin,
-             [&journeys, check](HttpRequest&& request, const Responder& respond) {
-               auto record = journeys.Activate(request.PathParam("id"), check);
-               if (!record.ok()) return respond(ErrorResponse(record.status()));
+             [&journeys, check, changes](HttpRequest&& request, const Responder& respond) {
+               const std::string id = request.PathParam("id");
+               Result<JourneyRecord> record = Status::Internal("not made");
+               Status made = changes->Make(id, [&] {
+                 record = journeys.Activate(id, check);
+                 return record.status();
+               });
+               if (!made.ok()) return respond(ErrorResponse(made));
                respond(RecordResponse(200, *record));
              });
   router.Add("POST", "/v1/journeys/{id}/pause", "/v1/journeys/{id}/pause", Access::kAdmin,
-             AdmissionClass::kAdmin, [&journeys](HttpRequest&& request, const Responder& respond) {
-               auto record = journeys.Pause(request.PathParam("id"));
-               if (!record.ok()) return respond(ErrorResponse(record.status()));
+             AdmissionClass::kAdmin,
+             [&journeys, changes](HttpRequest&& request, const Responder& respond) {
+               const std::string id = request.PathParam("id");
+               Result<JourneyRecord> record = Status::Internal("not made");
+               Status made = changes->Make(id, [&] {
+                 record = journeys.Pause(id);
+                 return record.status();
+               });
+               if (!made.ok()) return respond(ErrorResponse(made));
                respond(RecordResponse(200, *record));
              });
   router.Add("DELETE", "/v1/journeys/{id}", "/v1/journeys/{id}", Access::kAdmin,
-             AdmissionClass::kAdmin, [&journeys](HttpRequest&& request, const Responder& respond) {
-               Status deleted = journeys.Delete(request.PathParam("id"));
+             AdmissionClass::kAdmin,
+             [&journeys, changes](HttpRequest&& request, const Responder& respond) {
+               const std::string id = request.PathParam("id");
+               Status deleted = changes->Make(id, [&] { return journeys.Delete(id); });
                if (!deleted.ok()) return respond(ErrorResponse(deleted));
                HttpResponse response;
                response.status = 204;

@@ -301,6 +301,23 @@ size_t KeyStore::size() const {
 
 Status KeyStore::Commit(const ApiKeyRecord& record, const AuditEntry& entry) {
   if (audit_ != nullptr) RETURN_IF_ERROR(audit_->Record(entry));
+  if (publish_) RETURN_IF_ERROR(publish_(record));
+  return Persist(record);
+}
+
+Status KeyStore::Apply(const ApiKeyRecord& record) {
+  if (record.id.empty() || record.secret_sha256.empty()) {
+    return Status::InvalidArgument("a shared API key needs an id and a secret hash");
+  }
+  std::lock_guard lock(mu_);
+  auto found = keys_.find(record.id);
+  if (found != keys_.end() && EncodeKeyRecord(found->second) == EncodeKeyRecord(record)) {
+    return Status::Ok();
+  }
+  return Persist(record);
+}
+
+Status KeyStore::Persist(const ApiKeyRecord& record) {
   rocksdb::WriteBatch batch;
   std::string key = std::string(kKeyPrefix) + record.id;
   batch.Put(store_.cf(Cf::kMeta), key, EncodeKeyRecord(record));

@@ -10,6 +10,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -65,6 +66,16 @@ class KeyStore {
   std::vector<ApiKeyRecord> List() const;
   size_t size() const;
 
+  // In cluster mode, every change is passed to `publish` (the record as changed) after its audit
+  // entry and before it is stored here; a change whose publish fails is not made (its error is
+  // returned). Set before the store is used from other threads.
+  using Publisher = std::function<Status(const ApiKeyRecord& record)>;
+  void SetPublisher(Publisher publish) { publish_ = std::move(publish); }
+  // Stores a key changed on another node (or this node's own change coming back): not audited
+  // again and not published. A record equal to the stored one changes nothing. InvalidArgument
+  // for a record without an id or a secret hash; IoError when it cannot be written.
+  Status Apply(const ApiKeyRecord& record);
+
   // Creates a key with a fresh id and secret. InvalidArgument for an invalid spec (see
   // ValidateKeySpec); IoError when the audit entry or the record cannot be written.
   Result<IssuedKey> Create(KeySpec spec, const std::string& actor);
@@ -78,13 +89,16 @@ class KeyStore {
 
  private:
   KeyStore(Store& store, const Clock& clock, KeyRing* ring, AuditLog* audit);
-  // Audits, then persists `record` and publishes every key; mu_ held.
+  // Audits, publishes (Publisher), then stores `record`; mu_ held.
   Status Commit(const ApiKeyRecord& record, const AuditEntry& entry);
+  // Persists `record` and hands every key to the ring; mu_ held.
+  Status Persist(const ApiKeyRecord& record);
 
   Store& store_;
   const Clock& clock_;
   KeyRing* ring_;
   AuditLog* audit_;
+  Publisher publish_;
   mutable std::mutex mu_;
   std::map<std::string, ApiKeyRecord> keys_;  // by id; guarded by mu_
 };

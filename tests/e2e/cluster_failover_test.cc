@@ -277,6 +277,28 @@ TEST_F(ClusterFailoverTest, AKilledNodesPartitionsMoveAndNoAcknowledgedEventIsLo
           30'000))
           << "node " << i;
     }
+    // API keys too: a key created on node 1 is accepted by every node, and its revocation
+    // through node 2 reaches every node.
+    {
+      auto created = Admin(1, "POST", "/v1/keys", R"({"name":"reader","scopes":["read"]})");
+      ASSERT_EQ(created.status, 201) << created.body;
+      const boost::json::value answer = boost::json::parse(created.body);
+      const std::string secret(answer.at("secret").as_string());
+      const std::string id(answer.at("key").at("id").as_string());
+      for (int i = 0; i < 3; ++i) {
+        HttpClient http(nodes_[static_cast<size_t>(i)]->port());
+        EXPECT_TRUE(WaitFor(
+            [&] { return http.Get("/v1/segments", BasicAuth(secret)).status == 200; }, 30'000))
+            << "node " << i << " does not accept the key created on node 1";
+      }
+      ASSERT_EQ(Admin(2, "DELETE", "/v1/keys/" + id).status, 200);
+      for (int i = 0; i < 3; ++i) {
+        HttpClient http(nodes_[static_cast<size_t>(i)]->port());
+        EXPECT_TRUE(WaitFor(
+            [&] { return http.Get("/v1/segments", BasicAuth(secret)).status == 401; }, 30'000))
+            << "node " << i << " still accepts the key revoked on node 2";
+      }
+    }
     // Templates too: stored through node 2, readable on every node at the same version.
     {
       HttpClient http(nodes_[2]->port());
@@ -343,16 +365,31 @@ TEST_F(ClusterFailoverTest, NoJourneyEmailIsSentTwiceAcrossAFailover) {
   ASSERT_TRUE(smtp.Start(mail, {}, error)) << error;
   StartNodes({"--smtp-url", smtp.Url("smtp"), "--mail-from", "shop@example.test"});
   ASSERT_TRUE(WaitFor([&] { return Settled({0, 1, 2}); }, 60'000));
-  // Definitions are per node (docs/operations.md): every node gets the same ones.
+  // Definitions are shared: the template is stored through node 0, the journey created on node 1
+  // and activated on node 2, and every node runs it for the customers it owns.
+  auto put = Admin(0, "PUT", "/v1/templates/welcome",
+                   R"({"name": "Welcome", "subject": "Welcome {{first_name}}", "text": "Hi."})");
+  ASSERT_EQ(put.status, 201) << put.body;
+  auto created = Admin(1, "POST", "/v1/journeys", R"({"id": "welcome", "name": "Welcome",
+    "trigger": {"event": "Signed Up"},
+    "steps": [{"id": "hello", "send": {"channel": "email", "template": "welcome"}}]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  ASSERT_TRUE(
+      WaitFor([&] { return Admin(2, "GET", "/v1/journeys/welcome").status == 200; }, 30'000));
+  auto activated = Admin(2, "POST", "/v1/journeys/welcome/activate");
+  ASSERT_EQ(activated.status, 200) << activated.body;
   for (int i = 0; i < 3; ++i) {
-    auto put = Admin(i, "PUT", "/v1/templates/welcome",
-                     R"({"name": "Welcome", "subject": "Welcome {{first_name}}", "text": "Hi."})");
-    ASSERT_TRUE(put.status == 200 || put.status == 201) << put.body;
-    auto created = Admin(i, "POST", "/v1/journeys", R"({"id": "welcome", "name": "Welcome",
-      "trigger": {"event": "Signed Up"},
-      "steps": [{"id": "hello", "send": {"channel": "email", "template": "welcome"}}]})");
-    ASSERT_EQ(created.status, 201) << created.body;
-    ASSERT_EQ(Admin(i, "POST", "/v1/journeys/welcome/activate").status, 200);
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          auto view = Admin(i, "GET", "/v1/journeys/welcome");
+          return view.status == 200 &&
+                 view.body.find("\"status\":\"active\"") != std::string::npos &&
+                 Admin(i, "GET", "/v1/templates/welcome").status == 200;
+        },
+        30'000))
+        << "node " << i << " has not got the active journey and its template";
+    auto view = Admin(i, "GET", "/v1/journeys/welcome");
+    EXPECT_NE(view.body.find("\"version\":1"), std::string::npos) << view.body;
   }
   constexpr int kSignups = 150;
   auto sign_up = [&](int from, int to, const std::vector<int>& live) {

@@ -117,5 +117,76 @@ TEST_F(JourneyStoreTest, AFailedWriteChangesNothing) {
   EXPECT_EQ(journeys_->Get("other").status().code(), StatusCode::kNotFound);
 }
 
+// What one node exports, another imports exactly (record, timestamps, every version), and the
+// replica survives its text form; re-importing an equal replica writes nothing.
+TEST_F(JourneyStoreTest, ReplicasCarryEveryVersionAndStatusToAnotherStore) {
+  ASSERT_TRUE(journeys_->Create(Definition("welcome")).ok());
+  clock_.Advance(5 * kMicrosPerSecond);
+  ASSERT_TRUE(journeys_->Update("welcome", Definition("welcome", "2h")).ok());
+  ASSERT_TRUE(journeys_->Activate("welcome").ok());
+  auto exported = journeys_->Export("welcome");
+  ASSERT_TRUE(exported.ok()) << exported.status().ToString();
+  ASSERT_EQ(exported->versions.size(), 2u);
+  auto parsed = JourneyReplica::Parse(exported->Serialize());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+
+  TempDir other_dir;
+  StoreOptions options;
+  options.path = other_dir.str();
+  auto other_store = std::move(Store::Open(options)).value();
+  FakeClock other_clock{1'800'000'000'000'000};
+  JourneyStore other(*other_store, other_clock);
+  ASSERT_TRUE(other.Import(*parsed).ok());
+  auto copied = other.Get("welcome");
+  ASSERT_TRUE(copied.ok()) << copied.status().ToString();
+  EXPECT_EQ(copied->record.Serialize(), exported->record.Serialize());
+  EXPECT_EQ(copied->record.status, JourneyStatus::kActive);
+  auto first = other.Get("welcome", 1);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->definition.ToJson(), Definition("welcome").ToJson());
+  const uint64_t generation = other.generation();
+  ASSERT_TRUE(other.Import(*parsed).ok());
+  EXPECT_EQ(other.generation(), generation);
+
+  // Importing an earlier state (an undone change) drops the versions above it.
+  JourneyReplica earlier = *parsed;
+  earlier.record.version = 1;
+  earlier.record.status = JourneyStatus::kDraft;
+  earlier.versions.resize(1);
+  ASSERT_TRUE(other.Import(earlier).ok());
+  EXPECT_EQ(other.Get("welcome", 2).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(other.Get("welcome")->record.status, JourneyStatus::kDraft);
+  EXPECT_GT(other.generation(), generation);
+
+  // A removal ignores the status; removing again changes nothing.
+  ASSERT_TRUE(other.Import(*parsed).ok());
+  ASSERT_TRUE(other.Remove("welcome").ok());
+  EXPECT_EQ(other.Get("welcome").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(other.Get("welcome", 1).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(other.Remove("welcome").ok());
+}
+
+TEST_F(JourneyStoreTest, InconsistentReplicasAreRefused) {
+  ASSERT_TRUE(journeys_->Create(Definition("welcome")).ok());
+  auto exported = journeys_->Export("welcome");
+  ASSERT_TRUE(exported.ok());
+  JourneyReplica missing_version = *exported;
+  missing_version.record.version = 2;
+  EXPECT_EQ(journeys_->Import(missing_version).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(JourneyReplica::Parse(missing_version.Serialize()).status().code(),
+            StatusCode::kInvalidArgument);
+  JourneyReplica other_id = *exported;
+  other_id.versions[0] = Definition("another").ToJson();
+  EXPECT_EQ(JourneyReplica::Parse(other_id.Serialize()).status().code(),
+            StatusCode::kInvalidArgument);
+  for (const char* text :
+       {"", "[]", R"({"record": {}, "versions": []})", R"({"record": {"v": 1}, "versions": {}})"}) {
+    EXPECT_EQ(JourneyReplica::Parse(text).status().code(), StatusCode::kInvalidArgument) << text;
+  }
+  EXPECT_EQ(journeys_->Export("absent").status().code(), StatusCode::kNotFound);
+  // Nothing of the refused imports was stored.
+  EXPECT_EQ(journeys_->Get("welcome")->record.version, 1u);
+}
+
 }  // namespace
 }  // namespace mercato::journey

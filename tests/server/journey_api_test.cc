@@ -3,10 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
+#include <mutex>
+#include <optional>
 
 #include <boost/json.hpp>
 
+#include "journey/journey_store.h"
 #include "pipeline/tracking.h"
 #include "server/test_server.h"
 
@@ -239,6 +243,73 @@ TEST_F(JourneyApiTest, ReadKeysCannotChangeJourneys) {
       http_.Request("POST", "/v1/journeys", kVipJourney, {{"Authorization", BasicAuth(kReadKey)}});
   EXPECT_EQ(response.status, 403);
   EXPECT_EQ(http_.Get("/v1/journeys", BasicAuth(kWriteKey)).status, 403);
+}
+
+// Cluster mode: every change is shared with the journey's whole state after it is made here; a
+// change that cannot be shared is undone and answered 503.
+TEST(JourneySharingTest, ChangesAreSharedWholeAndUndoneWhenSharingFails) {
+  struct Shared {
+    std::string id;
+    std::optional<journey::JourneyReplica> replica;
+  };
+  std::mutex mu;
+  std::vector<Shared> shared;
+  std::atomic<bool> refuse{false};
+  TestServerOptions options;
+  options.journey_share = [&](std::string_view id, const journey::JourneyReplica* replica) {
+    if (refuse) return Status::Unavailable("kafka is away");
+    std::lock_guard lock(mu);
+    shared.push_back(Shared{
+        std::string(id),
+        replica == nullptr ? std::nullopt : std::optional<journey::JourneyReplica>(*replica)});
+    return Status::Ok();
+  };
+  TestServer server(std::move(options));
+  ASSERT_TRUE(server.start_status().ok());
+  HttpClient http(server.port());
+  auto admin = [&](const std::string& method, const std::string& path,
+                   const std::string& body = "") {
+    return http.Request(method, path, body, {{"Authorization", BasicAuth(kAdminKey)}});
+  };
+  const std::string later =
+      std::string(kVipJourney).replace(std::string(kVipJourney).find("30m"), 3, "2h");
+
+  ASSERT_EQ(admin("POST", "/v1/journeys", kVipJourney).status, 201);
+  ASSERT_EQ(admin("PUT", "/v1/journeys/vip-welcome", later).status, 200);
+  // An unchanged definition changes nothing, so nothing is shared.
+  ASSERT_EQ(admin("PUT", "/v1/journeys/vip-welcome", later).status, 200);
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(shared.size(), 2u);
+    EXPECT_EQ(shared[0].id, "vip-welcome");
+    ASSERT_TRUE(shared[1].replica.has_value());
+    EXPECT_EQ(shared[1].replica->record.version, 2u);
+    ASSERT_EQ(shared[1].replica->versions.size(), 2u);
+    EXPECT_NE(shared[1].replica->versions[1].find("2h"), std::string::npos);
+  }
+
+  refuse = true;
+  const std::string third =
+      std::string(kVipJourney).replace(std::string(kVipJourney).find("30m"), 3, "3h");
+  auto refused_update = admin("PUT", "/v1/journeys/vip-welcome", third);
+  EXPECT_EQ(refused_update.status, 503) << refused_update.body;
+  auto refused_create = admin("POST", "/v1/journeys", R"({"id": "other", "name": "Other",
+      "trigger": {"event": "Signed Up"}, "steps": [{"id": "w", "wait": "1h"}]})");
+  EXPECT_EQ(refused_create.status, 503) << refused_create.body;
+  EXPECT_EQ(admin("DELETE", "/v1/journeys/vip-welcome").status, 503);
+  // Each refused change was undone: still version 2, no "other", not deleted.
+  auto current = admin("GET", "/v1/journeys/vip-welcome");
+  ASSERT_EQ(current.status, 200);
+  EXPECT_EQ(json::parse(current.body).at("version").as_int64(), 2);
+  EXPECT_EQ(admin("GET", "/v1/journeys/vip-welcome?version=3").status, 404);
+  EXPECT_EQ(admin("GET", "/v1/journeys/other").status, 404);
+
+  refuse = false;
+  ASSERT_EQ(admin("DELETE", "/v1/journeys/vip-welcome").status, 204);
+  std::lock_guard lock(mu);
+  ASSERT_EQ(shared.size(), 3u);
+  EXPECT_EQ(shared[2].id, "vip-welcome");
+  EXPECT_FALSE(shared[2].replica.has_value());
 }
 
 }  // namespace

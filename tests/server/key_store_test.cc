@@ -214,5 +214,57 @@ TEST(KeyStoreBootstrapTest, FlagKeysPreventTheFirstAdminKey) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "initial-admin-key"));
 }
 
+// Cluster mode: a change is published before it is stored here, a change whose publish fails is
+// not made, and a record applied from another node authenticates without being published again.
+TEST_F(KeyStoreTest, PublishedChangesAndAppliedRecords) {
+  std::vector<ApiKeyRecord> published;
+  bool refuse = false;
+  keys_->SetPublisher([&](const ApiKeyRecord& record) {
+    if (refuse) return Status::Unavailable("kafka is away");
+    published.push_back(record);
+    return Status::Ok();
+  });
+  auto issued = keys_->Create(WriteSpec(), "admin");
+  ASSERT_TRUE(issued.ok()) << issued.status().ToString();
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_EQ(EncodeKeyRecord(published[0]), EncodeKeyRecord(issued->record));
+
+  refuse = true;
+  EXPECT_EQ(keys_->Create(WriteSpec(), "admin").status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(keys_->Revoke(issued->record.id, "admin").status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(keys_->size(), 1u);
+  EXPECT_FALSE(keys_->List()[0].revoked());
+  EXPECT_TRUE(ring_.Authenticate("Bearer " + issued->secret).ok());
+
+  // Another node, which applies what this one published.
+  TempDir other_dir;
+  StoreOptions options;
+  options.path = other_dir.str();
+  auto other_store = std::move(Store::Open(options)).value();
+  KeyRing other_ring{clock_};
+  auto other = std::move(KeyStore::Open(*other_store, clock_, &other_ring, nullptr)).value();
+  int republished = 0;
+  other->SetPublisher([&](const ApiKeyRecord&) {
+    ++republished;
+    return Status::Ok();
+  });
+  EXPECT_FALSE(other_ring.Authenticate("Bearer " + issued->secret).ok());
+  ASSERT_TRUE(other->Apply(published[0]).ok());
+  EXPECT_TRUE(other_ring.Authenticate("Bearer " + issued->secret).ok());
+  EXPECT_EQ(republished, 0);
+  ApiKeyRecord revoked = published[0];
+  revoked.revoked_at_us = kNow;
+  ASSERT_TRUE(other->Apply(revoked).ok());
+  EXPECT_FALSE(other_ring.Authenticate("Bearer " + issued->secret).ok());
+  ApiKeyRecord no_hash = published[0];
+  no_hash.secret_sha256.clear();
+  EXPECT_EQ(other->Apply(no_hash).code(), StatusCode::kInvalidArgument);
+  // It survives a restart of that node.
+  other.reset();
+  other = std::move(KeyStore::Open(*other_store, clock_, &other_ring, nullptr)).value();
+  ASSERT_EQ(other->size(), 1u);
+  EXPECT_TRUE(other->List()[0].revoked());
+}
+
 }  // namespace
 }  // namespace mercato::testing

@@ -49,6 +49,7 @@ struct TestServerOptions {
   std::string backup_dir;             // POST /v1/admin/backups writes here; empty: refused
   bool access_log = false;            // Router::SetAccessLog
   std::string ui_dir;                 // the dashboard served at /ui/; empty: not built
+  JourneyShare journey_share;         // as in cluster mode; empty: journeys are not shared
 };
 
 class TestServer {
@@ -109,7 +110,7 @@ class TestServer {
     catalog_ = std::make_unique<catalog::CatalogStore>(*store_, clock_);
     RegisterCatalogRoutes(*router_, *catalog_);
     journeys_ = std::make_unique<journey::JourneyStore>(*store_, clock_);
-    RegisterJourneyRoutes(*router_, *journeys_, segments_.get());
+    RegisterJourneyRoutes(*router_, *journeys_, segments_.get(), options.journey_share);
     journey::JourneyEngineOptions journey_options;
     journey_options.upstream_cursors = [this] { return builder_->Cursors(); };
     journey_engine_ = std::move(journey::JourneyEngine::Open(*store_, *log_, *journeys_, *vault_,
