@@ -275,6 +275,21 @@ void EventLog::WriterLoop() {
   }
 }
 
+namespace {
+
+// The messageId of a local log; for a mirror the partition (u32) and the messageId, so that what
+// a mirror keeps of a partition depends on that partition's records alone.
+std::string DedupeKey(const AppendItem& item) {
+  if (!item.position) return item.message_id;
+  std::string key;
+  key.reserve(4 + item.message_id.size());
+  PutFixed32BE(key, item.position->partition);
+  key.append(item.message_id);
+  return key;
+}
+
+}  // namespace
+
 void EventLog::WriteGroup(std::vector<Request>& group) {
   const auto started = std::chrono::steady_clock::now();
   rocksdb::WriteBatch batch;
@@ -282,12 +297,13 @@ void EventLog::WriteGroup(std::vector<Request>& group) {
   std::vector<AppendResult> results(group.size());
 
   // Look all messageIds up in one MultiGet; duplicates inside the group are caught by `seen`.
-  std::vector<rocksdb::Slice> keys;
+  std::vector<std::string> dedupe_keys;
   for (const Request& request : group) {
     for (const AppendItem& item : request.items) {
-      if (!item.message_id.empty()) keys.emplace_back(item.message_id);
+      if (!item.message_id.empty()) dedupe_keys.push_back(DedupeKey(item));
     }
   }
+  std::vector<rocksdb::Slice> keys(dedupe_keys.begin(), dedupe_keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
   if (!keys.empty()) {
@@ -317,12 +333,17 @@ void EventLog::WriteGroup(std::vector<Request>& group) {
         ++key_index;
         bool duplicate = false;
         if (found.ok() && value.size() >= 8) {
-          duplicate = GetInt64Ordered(std::string_view(value.data(), 8)) >= window_start;
+          const int64_t stored_at = GetInt64Ordered(std::string_view(value.data(), 8));
+          // A mirror judges the window by the records' own receipt times, not by this node's
+          // clock, so that every node mirroring the partition, now or in a replay long after,
+          // keeps the same records.
+          duplicate = item.position ? stored_at >= item.received_at_us - options_.dedupe_window_us
+                                    : stored_at >= window_start;
         } else if (!found.ok() && !found.IsNotFound()) {
           status = FromRocks(found, "dedupe lookup");
           break;
         }
-        if (duplicate || !seen.insert(item.message_id).second) {
+        if (duplicate || !seen.insert(dedupe_keys[key_index - 1]).second) {
           ++results[request_index].duplicates;
           continue;
         }
@@ -337,7 +358,7 @@ void EventLog::WriteGroup(std::vector<Request>& group) {
         PutInt64Ordered(value, item.received_at_us);
         PutFixed32BE(value, partition);
         PutFixed64BE(value, offset);
-        batch.Put(store_.cf(Cf::kDedupe), item.message_id, value);
+        batch.Put(store_.cf(Cf::kDedupe), dedupe_keys[key_index - 1], value);
       }
       ++results[request_index].appended;
       ++appended;

@@ -212,6 +212,36 @@ TEST_F(EventLogTest, AMirrorPlacesRecordsAtTheirPositionsAndSkipsRedeliveries) {
   EXPECT_EQ(log_->EndOffset(2), 6u);
 }
 
+// What a mirror keeps of a partition depends on that partition's records only: a repeated
+// messageId is judged by the records' receipt times (not this node's clock, so a replay days later
+// keeps the same records), and the same messageId in another partition is another record.
+TEST_F(EventLogTest, AMirrorsDedupeDependsOnThePartitionAlone) {
+  Open(4, SyncMode::kBatch, LogPartitioner::kKafka);
+  const int64_t day = 24 * 3600 * kMicrosPerSecond;
+  AppendItem first = At(1, 0, "m");
+  first.received_at_us = 10 * day;
+  ASSERT_EQ(log_->Append({first})->appended, 1u);
+  // Replayed two years later: the node's clock is far past the window, the records are not.
+  clock_.Advance(730 * day);
+  AppendItem repeat = At(1, 1, "m");
+  repeat.received_at_us = 10 * day + 3600 * kMicrosPerSecond;
+  auto repeated = log_->Append({repeat});
+  ASSERT_TRUE(repeated.ok());
+  EXPECT_EQ(repeated->duplicates, 1u);
+  // Received more than the window after the first: a new record.
+  AppendItem later = At(1, 2, "m");
+  later.received_at_us = 12 * day;
+  EXPECT_EQ(log_->Append({later})->appended, 1u);
+  // The same messageId in other partitions, alone or in one group.
+  AppendItem elsewhere = At(2, 0, "m");
+  elsewhere.received_at_us = 10 * day;
+  AppendItem third = At(3, 0, "m");
+  third.received_at_us = 10 * day;
+  EXPECT_EQ(log_->Append({elsewhere, third})->appended, 2u);
+  EXPECT_EQ(log_->Read(1, 0, 10)->size(), 2u);
+  EXPECT_EQ(log_->Read(2, 0, 10)->size(), 1u);
+}
+
 TEST_F(EventLogTest, BadPositionedAppendsAreRefusedWhole) {
   Open(4, SyncMode::kBatch, LogPartitioner::kKafka);
   auto outside = log_->Append({At(0, 0, "a"), At(4, 0, "b")});
