@@ -26,12 +26,37 @@ Status CatalogStore::Upsert(std::span<const CatalogItem> items) {
   std::lock_guard lock(write_mu_);
   rocksdb::WriteBatch batch;
   const int64_t now = clock_.NowMicros();
-  for (const CatalogItem& item : items) {
-    CatalogItem stored = item;
-    stored.updated_us = now;
-    if (stored.source.empty()) stored.source = "api";
-    batch.Put(store_.cf(Cf::kCatalog), stored.id, stored.Serialize());
+  std::vector<CatalogItem> stored(items.begin(), items.end());
+  for (CatalogItem& item : stored) {
+    item.updated_us = now;
+    if (item.source.empty()) item.source = "api";
+    batch.Put(store_.cf(Cf::kCatalog), item.id, item.Serialize());
   }
+  if (publisher_.put) RETURN_IF_ERROR(publisher_.put(stored));
+  return Write(batch);
+}
+
+Status CatalogStore::Apply(const CatalogItem& item) {
+  RETURN_IF_ERROR(ValidateCatalogItem(item));
+  const std::string serialized = item.Serialize();
+  std::lock_guard lock(write_mu_);
+  auto existing = store_.Get(Cf::kCatalog, item.id);
+  if (existing.ok() && *existing == serialized) return Status::Ok();
+  if (!existing.ok() && existing.status().code() != StatusCode::kNotFound) {
+    return existing.status();
+  }
+  rocksdb::WriteBatch batch;
+  batch.Put(store_.cf(Cf::kCatalog), item.id, serialized);
+  return Write(batch);
+}
+
+Status CatalogStore::Remove(std::string_view id) {
+  std::lock_guard lock(write_mu_);
+  auto existing = store_.Get(Cf::kCatalog, id);
+  if (existing.status().code() == StatusCode::kNotFound) return Status::Ok();
+  if (!existing.ok()) return existing.status();
+  rocksdb::WriteBatch batch;
+  batch.Delete(store_.cf(Cf::kCatalog), rocksdb::Slice(id.data(), id.size()));
   return Write(batch);
 }
 
@@ -75,6 +100,7 @@ Status CatalogStore::Delete(std::string_view id) {
     }
     return existing.status();
   }
+  if (publisher_.remove) RETURN_IF_ERROR(publisher_.remove(id));
   rocksdb::WriteBatch batch;
   batch.Delete(store_.cf(Cf::kCatalog), rocksdb::Slice(id.data(), id.size()));
   return Write(batch);

@@ -38,6 +38,21 @@ class CatalogStore {
   // gets "api"; a source other than "api" or "csv" is InvalidArgument (events go through
   // LearnFromEvents). A failed write stores nothing. An id given twice: the later item wins.
   Status Upsert(std::span<const CatalogItem> items);
+  // Cluster mode: what Upsert and Delete change is passed on first (the items as they are to be
+  // stored; the id of a deletion), under the write mutex; when that fails nothing is changed here
+  // and its error is returned. Items learned from events are not passed on. Set before the store
+  // is used from other threads.
+  struct Publisher {
+    std::function<Status(std::span<const CatalogItem> items)> put;
+    std::function<Status(std::string_view id)> remove;
+  };
+  void SetPublisher(Publisher publisher) { publisher_ = std::move(publisher); }
+  // Stores an item changed on another node as it is (its source and updated time kept); an equal
+  // stored item changes nothing. InvalidArgument for an item that does not validate.
+  Status Apply(const CatalogItem& item);
+  // Deletes an item deleted on another node; an absent one changes nothing.
+  Status Remove(std::string_view id);
+
   // NotFound for an unknown id.
   Result<CatalogItem> Get(std::string_view id) const;
   struct Page {
@@ -67,6 +82,7 @@ class CatalogStore {
   // Const after construction.
   Store& store_;
   const Clock& clock_;
+  Publisher publisher_;
   // Held by every write, across a learner's reads and its batch.
   std::mutex write_mu_;
   // Atomic.

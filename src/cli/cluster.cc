@@ -131,6 +131,27 @@ Status ClusterMember::PublishDefinition(const std::string& key, const std::strin
   return definitions_->Publish(key, value);
 }
 
+Status ClusterMember::PublishDefinitions(
+    const std::vector<std::pair<std::string, std::string>>& records) {
+  if (definitions_ == nullptr) {
+    return Status::Unavailable("this node has not joined the cluster yet");
+  }
+  return definitions_->PublishAll(records);
+}
+
+Status ClusterMember::PublishCatalogItems(std::span<const catalog::CatalogItem> items) {
+  std::vector<std::pair<std::string, std::string>> records;
+  records.reserve(items.size());
+  for (const catalog::CatalogItem& item : items) {
+    records.emplace_back(CatalogDefinitionKey(item.id), item.Serialize());
+  }
+  return PublishDefinitions(records);
+}
+
+Status ClusterMember::PublishCatalogDeletion(std::string_view id) {
+  return PublishDefinition(CatalogDefinitionKey(id), "");
+}
+
 Status ClusterMember::PublishSegment(std::string_view id, const segment::SegmentSpec* definition) {
   return PublishDefinition(SegmentDefinitionKey(id),
                            definition == nullptr ? "" : SegmentDefinitionValue(*definition));

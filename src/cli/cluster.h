@@ -5,7 +5,9 @@
 // the same consumers as on a single node process them.
 
 #include <memory>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/cluster_definitions.h"
@@ -47,6 +49,9 @@ class ClusterMember {
   Status PublishJourney(std::string_view id, const journey::JourneyReplica* replica);
   // KeyStore's Publisher: the key's record as changed.
   Status PublishKey(const ApiKeyRecord& record);
+  // CatalogStore's Publisher: items as they are to be stored, and deletions.
+  Status PublishCatalogItems(std::span<const catalog::CatalogItem> items);
+  Status PublishCatalogDeletion(std::string_view id);
 
   // Joins the group and publishes this node's partitions under `self_url` (how other nodes reach
   // it) so that they can forward reads here.
@@ -71,6 +76,7 @@ class ClusterMember {
  private:
   // Unavailable before Start.
   Status PublishDefinition(const std::string& key, const std::string& value);
+  Status PublishDefinitions(const std::vector<std::pair<std::string, std::string>>& records);
 
   stream::KafkaOptions kafka_;
   uint32_t partitions_ = 0;

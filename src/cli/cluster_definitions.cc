@@ -12,6 +12,7 @@ constexpr std::string_view kSegmentPrefix = "segment/";
 constexpr std::string_view kTemplatePrefix = "template/";
 constexpr std::string_view kJourneyPrefix = "journey/";
 constexpr std::string_view kKeyPrefix = "apikey/";
+constexpr std::string_view kCatalogPrefix = "catalog/";
 
 std::optional<std::string> StringField(const json::object& object, std::string_view name) {
   const json::value* value = object.if_contains(name);
@@ -43,7 +44,34 @@ std::string KeyDefinitionKey(std::string_view id) {
   return std::string(kKeyPrefix) + std::string(id);
 }
 
+std::string CatalogDefinitionKey(std::string_view id) {
+  return std::string(kCatalogPrefix) + std::string(id);
+}
+
 namespace {
+
+void ApplyCatalogItem(catalog::CatalogStore& catalog, const std::string& id,
+                      std::string_view value) {
+  if (value.empty()) {
+    if (Status removed = catalog.Remove(id); !removed.ok()) {
+      LOG(WARNING) << "cluster: deleting shared catalog item '" << id
+                   << "': " << removed.ToString();
+    }
+    return;
+  }
+  auto item = catalog::CatalogItem::Parse(value);
+  if (item.ok() && item->id != id) {
+    item = Status::InvalidArgument("it names the item '" + item->id + "'");
+  }
+  if (!item.ok()) {
+    LOG(WARNING) << "cluster: ignoring the shared catalog item '" << id
+                 << "': " << item.status().ToString();
+    return;
+  }
+  if (Status applied = catalog.Apply(*item); !applied.ok()) {
+    LOG(WARNING) << "cluster: applying shared catalog item '" << id << "': " << applied.ToString();
+  }
+}
 
 void ApplyJourney(journey::JourneyStore& journeys, const std::string& id, std::string_view value) {
   if (value.empty()) {
@@ -162,6 +190,10 @@ void ApplySharedDefinition(const SharedDefinitionTargets& targets, std::string_v
   }
   if (key.starts_with(kKeyPrefix) && targets.keys != nullptr) {
     return ApplyKey(*targets.keys, std::string(key.substr(kKeyPrefix.size())), value);
+  }
+  if (key.starts_with(kCatalogPrefix) && targets.catalog != nullptr) {
+    return ApplyCatalogItem(*targets.catalog, std::string(key.substr(kCatalogPrefix.size())),
+                            value);
   }
   LOG(WARNING) << "cluster: ignoring the shared definition '" << key << "' of an unknown kind";
 }

@@ -7,6 +7,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "catalog/catalog_store.h"
 #include "content/template_store.h"
 #include "journey/journey_store.h"
 #include "segment/segment_engine.h"
@@ -28,15 +29,20 @@ std::string JourneyDefinitionKey(std::string_view id);
 // a secret). Keys are revoked, never deleted, so this kind has no deletions.
 std::string KeyDefinitionKey(std::string_view id);
 
+// "catalog/<id>"; the value is the stored item (CatalogItem::Serialize), a tombstone deletes it.
+std::string CatalogDefinitionKey(std::string_view id);
+
 // What the definitions of a node are applied to (null: that kind is not shared).
 struct SharedDefinitionTargets {
   segment::SegmentEngine* segments = nullptr;
   content::TemplateStore* templates = nullptr;
   journey::JourneyStore* journeys = nullptr;
   KeyStore* keys = nullptr;
+  catalog::CatalogStore* catalog = nullptr;
 
   bool any() const {
-    return segments != nullptr || templates != nullptr || journeys != nullptr || keys != nullptr;
+    return segments != nullptr || templates != nullptr || journeys != nullptr || keys != nullptr ||
+           catalog != nullptr;
   }
 };
 
@@ -44,8 +50,8 @@ struct SharedDefinitionTargets {
 // exists, edited into it (an equal rule keeps the version and memberships); a template (its API
 // fields) is stored unless the stored one is the same already (so applying a node's own change
 // does not bump the version again); a journey is made exactly its replica (record, versions and
-// status); an API key's record is stored as it is; an empty value deletes a segment, template or
-// journey. Records of unknown kinds,
+// status); an API key's record and a catalog item are stored as they are; an empty value deletes
+// a segment, template, journey or catalog item. Records of unknown kinds,
 // malformed ones and refused changes are logged and skipped: the topic is the same for every
 // node, so skipping keeps the nodes alike.
 void ApplySharedDefinition(const SharedDefinitionTargets& targets, std::string_view key,

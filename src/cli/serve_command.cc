@@ -356,16 +356,22 @@ int RunServe(const ServeOptions& options) {
   content::TemplateStore templates(*node->store, clock);
   JourneyShare share_journeys;
   if (cluster) {
-    // Segments, templates, journeys and API keys made through any node are shared with all
-    // (stream::DefinitionLog); the initial admin key of a fresh node is published once it joins.
-    cluster->ShareDefinitions(
-        cli::SharedDefinitionTargets{segments->get(), &templates, &journeys, key_store->get()});
+    // Segments, templates, journeys, API keys and catalog items made through any node are shared
+    // with all (stream::DefinitionLog); a fresh node's initial admin key is published once it
+    // joins.
+    cluster->ShareDefinitions(cli::SharedDefinitionTargets{segments->get(), &templates, &journeys,
+                                                           key_store->get(), &catalog});
     share_journeys = [&cluster](std::string_view id, const journey::JourneyReplica* replica) {
       return cluster->PublishJourney(id, replica);
     };
     (*key_store)->SetPublisher([&cluster](const ApiKeyRecord& record) {
       return cluster->PublishKey(record);
     });
+    catalog.SetPublisher(catalog::CatalogStore::Publisher{
+        [&cluster](std::span<const catalog::CatalogItem> items) {
+          return cluster->PublishCatalogItems(items);
+        },
+        [&cluster](std::string_view id) { return cluster->PublishCatalogDeletion(id); }});
   }
   RegisterJourneyRoutes(router, journeys, segments->get(), share_journeys);
   auto weather = MakeWeatherProvider(options.weather, clock);

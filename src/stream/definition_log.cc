@@ -53,25 +53,39 @@ DefinitionLog::~DefinitionLog() {
 
 Status DefinitionLog::Publish(std::string_view key, std::string_view value,
                               std::chrono::milliseconds timeout) {
-  auto pending = std::make_shared<PendingPublish>();
-  std::future<Status> done = pending->done.get_future();
-  auto* opaque = new std::shared_ptr<PendingPublish>(pending);
+  return PublishAll({{std::string(key), std::string(value)}}, timeout);
+}
+
+Status DefinitionLog::PublishAll(const std::vector<std::pair<std::string, std::string>>& records,
+                                 std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   const std::string topic = TopicFor(options_.topic);
-  rd_kafka_resp_err_t err = rd_kafka_producev(
-      producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
-      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-      RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
-      RD_KAFKA_V_VALUE(value.empty() ? nullptr : const_cast<char*>(value.data()), value.size()),
-      RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    delete opaque;  // never queued: no report will come
-    return FromKafka(err, "publishing a definition");
+  std::vector<std::future<Status>> reports;
+  reports.reserve(records.size());
+  for (const auto& [key, value] : records) {
+    auto pending = std::make_shared<PendingPublish>();
+    std::future<Status> done = pending->done.get_future();
+    auto* opaque = new std::shared_ptr<PendingPublish>(pending);
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+        RD_KAFKA_V_VALUE(value.empty() ? nullptr : const_cast<char*>(value.data()), value.size()),
+        RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      delete opaque;  // never queued: no report will come
+      return FromKafka(err, "publishing a definition");
+    }
+    reports.push_back(std::move(done));
   }
-  if (done.wait_for(timeout) != std::future_status::ready) {
-    return Status::Unavailable("Kafka did not acknowledge the definition within " +
-                               std::to_string(timeout.count()) + " ms");
+  for (std::future<Status>& report : reports) {
+    if (report.wait_until(deadline) != std::future_status::ready) {
+      return Status::Unavailable("Kafka did not acknowledge the definitions within " +
+                                 std::to_string(timeout.count()) + " ms");
+    }
+    RETURN_IF_ERROR(report.get());
   }
-  return done.get();
+  return Status::Ok();
 }
 
 void DefinitionLog::ReadLoop() {

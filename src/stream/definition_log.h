@@ -1,5 +1,6 @@
 #pragma once
-// DefinitionLog: definitions every node of a cluster must share — segments today — kept in a
+// DefinitionLog: definitions every node of a cluster must share (segments, templates, journeys, API
+// keys, catalog items), kept in a
 // one-partition topic (`<events topic>.definitions`, create it compacted). A change made through
 // any node's API is published under a key ("segment/vip") with the definition as its value, or an
 // empty value (a tombstone) for a deletion. Every node, the publisher included, reads the whole
@@ -16,6 +17,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "stream/kafka_client.h"
 
@@ -35,6 +38,11 @@ class DefinitionLog {
   // `timeout`. Unavailable when Kafka does not acknowledge it in time.
   Status Publish(std::string_view key, std::string_view value,
                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Publishes every (key, value) in order and waits until Kafka has them all, at most `timeout`
+  // in total. Unavailable when any is not acknowledged in time; those acknowledged stay published
+  // (Kafka has no undo), so callers publish what may be applied again safely.
+  Status PublishAll(const std::vector<std::pair<std::string, std::string>>& records,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   static std::string TopicFor(const std::string& events_topic) {
     return events_topic + ".definitions";

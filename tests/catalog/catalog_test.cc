@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <span>
 #include <sstream>
 #include <thread>
 
@@ -203,6 +204,67 @@ TEST_F(CatalogStoreTest, UpsertsAllOrNothingAndPagesInIdOrder) {
   auto counted = catalog_->ForEach([](const CatalogItem&) {});
   ASSERT_TRUE(counted.ok());
   EXPECT_EQ(*counted, 2u);
+}
+
+// Cluster mode: the items are published as they are to be stored before they are stored here; a
+// failed publish changes nothing; another node applies them exactly (source and time kept).
+TEST_F(CatalogStoreTest, PublishedChangesAreAppliedExactlyElsewhere) {
+  std::vector<CatalogItem> published;
+  std::vector<std::string> deleted;
+  bool refuse = false;
+  catalog_->SetPublisher(CatalogStore::Publisher{[&](std::span<const CatalogItem> items) {
+                                                   if (refuse)
+                                                     return Status::Unavailable("kafka is away");
+                                                   published.insert(published.end(), items.begin(),
+                                                                    items.end());
+                                                   return Status::Ok();
+                                                 },
+                                                 [&](std::string_view id) {
+                                                   if (refuse)
+                                                     return Status::Unavailable("kafka is away");
+                                                   deleted.emplace_back(id);
+                                                   return Status::Ok();
+                                                 }});
+  std::vector<CatalogItem> items(2);
+  items[0].id = "a";
+  items[0].name = "Boots";
+  items[1].id = "b";
+  items[1].source = "csv";
+  refuse = true;
+  EXPECT_EQ(catalog_->Upsert(items).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(catalog_->Get("a").status().code(), StatusCode::kNotFound);
+  refuse = false;
+  ASSERT_TRUE(catalog_->Upsert(items).ok());
+  ASSERT_EQ(published.size(), 2u);
+  EXPECT_EQ(published[0].source, "api");
+  EXPECT_EQ(published[0].updated_us, clock_.NowMicros());
+  EXPECT_EQ(published[0].Serialize(), catalog_->Get("a")->Serialize());
+  refuse = true;
+  EXPECT_EQ(catalog_->Delete("a").code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(catalog_->Get("a").ok());
+  refuse = false;
+  EXPECT_EQ(catalog_->Delete("absent").code(), StatusCode::kNotFound);
+  ASSERT_TRUE(catalog_->Delete("a").ok());
+  EXPECT_EQ(deleted, std::vector<std::string>{"a"});
+
+  // Another node.
+  TempDir other_dir;
+  StoreOptions options;
+  options.path = other_dir.str();
+  auto other_store = std::move(Store::Open(options)).value();
+  FakeClock other_clock{1'800'000'000'000'000};
+  CatalogStore other(*other_store, other_clock);
+  for (const CatalogItem& item : published) ASSERT_TRUE(other.Apply(item).ok());
+  EXPECT_EQ(other.Get("b")->Serialize(), published[1].Serialize());
+  const uint64_t generation = other.generation();
+  ASSERT_TRUE(other.Apply(published[1]).ok());
+  EXPECT_EQ(other.generation(), generation);  // equal: not written again
+  ASSERT_TRUE(other.Remove("a").ok());
+  EXPECT_EQ(other.Get("a").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(other.Remove("a").ok());
+  CatalogItem invalid = published[1];
+  invalid.price = -1;
+  EXPECT_EQ(other.Apply(invalid).code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(CatalogStoreTest, EventsNeverOverwriteTheShopsOwnItems) {

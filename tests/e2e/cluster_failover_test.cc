@@ -299,6 +299,30 @@ TEST_F(ClusterFailoverTest, AKilledNodesPartitionsMoveAndNoAcknowledgedEventIsLo
             << "node " << i << " still accepts the key revoked on node 2";
       }
     }
+    // Catalog items too: put through node 0, deleted through node 1.
+    {
+      auto put = Admin(0, "PUT", "/v1/catalog/items",
+                       R"({"items": [{"id": "sku-1", "name": "Boots", "price": 59.9},
+                                     {"id": "sku-2", "name": "Scarf"}]})");
+      ASSERT_EQ(put.status, 200) << put.body;
+      for (int i = 0; i < 3; ++i) {
+        ClientResponse view;
+        EXPECT_TRUE(WaitFor(
+            [&] {
+              view = Admin(i, "GET", "/v1/catalog/items/sku-1");
+              return view.status == 200 && Admin(i, "GET", "/v1/catalog/items/sku-2").status == 200;
+            },
+            30'000))
+            << "node " << i;
+        EXPECT_NE(view.body.find("Boots"), std::string::npos) << view.body;
+      }
+      ASSERT_EQ(Admin(1, "DELETE", "/v1/catalog/items/sku-2").status, 204);
+      for (int i = 0; i < 3; ++i) {
+        EXPECT_TRUE(WaitFor(
+            [&] { return Admin(i, "GET", "/v1/catalog/items/sku-2").status == 404; }, 30'000))
+            << "node " << i;
+      }
+    }
     // Templates too: stored through node 2, readable on every node at the same version.
     {
       HttpClient http(nodes_[2]->port());
