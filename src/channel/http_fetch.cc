@@ -26,7 +26,8 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
 
 Result<FetchedResponse> HttpFetch(const std::string& url,
                                   const std::vector<std::pair<std::string, std::string>>& headers,
-                                  const HttpOptions& options, size_t max_body) {
+                                  const HttpOptions& options, size_t max_body,
+                                  const std::string* post_body) {
   if (!url.starts_with("http://") && !url.starts_with("https://")) {
     return Status::InvalidArgument("not an http(s) URL: " + url.substr(0, 80));
   }
@@ -39,7 +40,12 @@ Result<FetchedResponse> HttpFetch(const std::string& url,
   curl_slist* list = internal::AppendHeaders(nullptr, headers);
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  if (post_body == nullptr) {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, post_body->data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post_body->size()));
+  }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &received);

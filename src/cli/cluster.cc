@@ -178,6 +178,11 @@ std::optional<std::string> ClusterMember::OwnerUrl(std::string_view identity) co
   return directory_->OwnerOf(partition);
 }
 
+std::vector<std::string> ClusterMember::OtherNodeUrls() const {
+  if (directory_ == nullptr) return {};
+  return directory_->OtherOwners();
+}
+
 void ClusterMember::Stop(std::chrono::milliseconds flush) {
   if (source_) source_->Stop();  // publishes the empty assignment on the way out
   directory_.reset();

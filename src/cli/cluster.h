@@ -64,6 +64,8 @@ class ClusterMember {
   // ReadForwarder: the base URL of the node that owns `identity`'s partition when that is another
   // node (identity = a userId or anonymousId; other ids are answered where they arrive).
   std::optional<std::string> OwnerUrl(std::string_view identity) const;
+  // The base URLs of the other nodes that own partitions now (empty before Start).
+  std::vector<std::string> OtherNodeUrls() const;
 
   // DeliveryOptions::may_deliver: this node owns the customer's partition (that of the identity
   // its events are routed by) and `consumer_cursors` — the journey engine's — have replayed every

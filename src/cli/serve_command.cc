@@ -335,8 +335,14 @@ int RunServe(const ServeOptions& options) {
                          &metrics);
   SegmentErasureParticipant segment_erasure(**segments);
   erasure.AddParticipant(&segment_erasure);
-  RegisterPrivacyRoutes(router, PrivacyRouteDeps{erasure, profiles, *node->log,
-                                                 node->filter->AsTransform(), audit->get(), clock});
+  PrivacyRouteDeps privacy_deps{erasure,      profiles, *node->log, node->filter->AsTransform(),
+                                audit->get(), clock};
+  if (cluster) {
+    privacy_deps.forwarder = forwarder;
+    privacy_deps.other_nodes = [&cluster] { return cluster->OtherNodeUrls(); };
+    privacy_deps.store = node->store.get();
+  }
+  RegisterPrivacyRoutes(router, privacy_deps);
   SegmentShare share_segments;
   if (cluster) {
     share_segments = [&cluster](std::string_view id, const segment::SegmentSpec* definition) {

@@ -84,6 +84,13 @@ struct PrivacyRouteDeps {
   PayloadTransform transform;  // the privacy filter
   AuditLog* audit = nullptr;   // may be null
   const Clock& clock;
+  // Cluster mode (empty otherwise): an erasure request and an export are forwarded to the node
+  // that owns the customer (an erasure's subject is routed by the userId or anonymousId of the
+  // customer it resolves to in `store`, else taken as one itself), and the status of an erasure
+  // job this node does not hold is asked of `other_nodes`.
+  ReadForwarder forwarder = {};
+  std::function<std::vector<std::string>()> other_nodes = {};
+  Store* store = nullptr;
 };
 void RegisterPrivacyRoutes(Router& router, const PrivacyRouteDeps& deps);
 

@@ -35,11 +35,17 @@ HttpResponse Forward(const std::string& owner, const HttpRequest& request) {
   channel::HttpOptions options;
   options.connect_timeout_ms = 2'000;
   options.timeout_ms = 5'000;
-  auto fetched = channel::HttpFetch(url,
-                                    {{"Authorization", request.authorization},
-                                     {"X-Mercato-Forwarded", "1"},
-                                     {"X-Request-Id", request.request_id}},
-                                    options);
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {"Authorization", request.authorization},
+      {"X-Mercato-Forwarded", "1"},
+      {"X-Request-Id", request.request_id}};
+  const bool post = request.method == "POST";
+  if (post) {
+    headers.emplace_back("Content-Type",
+                         request.content_type.empty() ? "application/json" : request.content_type);
+  }
+  auto fetched =
+      channel::HttpFetch(url, headers, options, 16 << 20, post ? &request.body : nullptr);
   if (!fetched.ok()) {
     LOG(WARNING) << "cluster: forwarding to " << owner
                  << " failed: " << fetched.status().ToString();
@@ -57,11 +63,21 @@ HttpResponse Forward(const std::string& owner, const HttpRequest& request) {
 }  // namespace
 
 Handler ForwardingHandler(ReadForwarder forwarder, std::string param, Handler local) {
+  return ForwardingHandler(
+      std::move(forwarder),
+      [param = std::move(param)](const HttpRequest& request) { return request.PathParam(param); },
+      std::move(local));
+}
+
+Handler ForwardingHandler(ReadForwarder forwarder, IdentityOf identity_of, Handler local) {
   if (!forwarder) return local;
-  return [forwarder = std::move(forwarder), param = std::move(param), local = std::move(local)](
-             HttpRequest&& request, const Responder& respond) {
+  return [forwarder = std::move(forwarder), identity_of = std::move(identity_of),
+          local = std::move(local)](HttpRequest&& request, const Responder& respond) {
     std::optional<std::string> owner;
-    if (!request.forwarded) owner = forwarder.owner_of(request.PathParam(param));
+    if (!request.forwarded) {
+      const std::string identity = identity_of(request);
+      if (!identity.empty()) owner = forwarder.owner_of(identity);
+    }
     if (!owner) return local(std::move(request), respond);
     if (forwarder.pool == nullptr) {
       return respond(ErrorResponse(Status::Internal("read forwarding has no thread pool")));
@@ -69,6 +85,31 @@ Handler ForwardingHandler(ReadForwarder forwarder, std::string param, Handler lo
     forwarder.pool->Post([owner = std::move(*owner), request = std::move(request), respond] {
       respond(Forward(owner, request));
     });
+  };
+}
+
+Handler GatheringHandler(std::shared_ptr<ForwardingPool> pool,
+                         std::function<std::vector<std::string>()> others, Handler local) {
+  if (!others || pool == nullptr) return local;
+  return [pool = std::move(pool), others = std::move(others), local = std::move(local)](
+             HttpRequest&& request, const Responder& respond) {
+    if (request.forwarded) return local(std::move(request), respond);
+    HttpRequest copy = request;
+    local(std::move(request),
+          [pool, others, copy = std::move(copy), respond](HttpResponse answer) mutable {
+            if (answer.status != 404) return respond(std::move(answer));
+            pool->Post([others, copy = std::move(copy), answer = std::move(answer), respond] {
+              std::optional<HttpResponse> unanswered;
+              for (const std::string& node : others()) {
+                HttpResponse theirs = Forward(node, copy);
+                if (theirs.status < 400) return respond(std::move(theirs));
+                if (theirs.status != 404 && !unanswered) unanswered = std::move(theirs);
+              }
+              // A node that did not answer may hold it: say so rather than "not found".
+              if (unanswered) return respond(std::move(*unanswered));
+              respond(answer);
+            });
+          });
   };
 }
 

@@ -1,10 +1,12 @@
 #pragma once
-// Read forwarding in cluster mode (docs/operations.md, "Cluster mode"): a read about one customer
-// that arrives at a node which does not own the customer's partition is passed to the owner, and
-// the owner's answer is returned as it came. A forwarded request carries X-Mercato-Forwarded and
-// is never forwarded again, so two nodes with different views of ownership cannot loop.
+// Forwarding in cluster mode (docs/operations.md, "Cluster mode"): a read about one customer, or
+// an erasure request, that arrives at a node which does not own the customer's partition is passed
+// to the owner, and the owner's answer is returned as it came. A forwarded request carries
+// X-Mercato-Forwarded and is never forwarded again, so two nodes with different views of
+// ownership cannot loop.
 //
-// The forward is an HTTP GET of at most 5 s run on the forwarder's own threads, never on the I/O
+// The forward is an HTTP GET (a POST with its body) of at most 5 s run on the forwarder's own
+// threads, never on the I/O
 // thread that received the request: a slow or unreachable owner holds one forwarding thread and
 // the request's query-class admission slot, while the I/O thread goes on serving other requests.
 
@@ -14,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/router.h"
 
@@ -36,5 +39,17 @@ struct ReadForwarder {
 // `local` when `forwarder` is empty, the request was forwarded already, or this node owns the
 // customer named by the path parameter `param`; otherwise a handler that forwards on the pool.
 Handler ForwardingHandler(ReadForwarder forwarder, std::string param, Handler local);
+// The same with the identity taken from the request by `identity_of` (empty: answer here). A POST
+// is forwarded with its body and Content-Type.
+using IdentityOf = std::function<std::string(const HttpRequest& request)>;
+Handler ForwardingHandler(ReadForwarder forwarder, IdentityOf identity_of, Handler local);
+
+// For a GET of something one node holds but whose id does not say which (an erasure job): `local`
+// answers first; when it answers 404 and the request was not forwarded, every node `others`
+// names is asked in turn (forwarded, on the pool) and the first successful answer is returned;
+// else the first failure other than 404 (a node that did not answer may hold it), else 404.
+// `local` when `others` or `pool` is empty.
+Handler GatheringHandler(std::shared_ptr<ForwardingPool> pool,
+                         std::function<std::vector<std::string>()> others, Handler local);
 
 }  // namespace mercato

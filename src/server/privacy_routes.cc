@@ -5,8 +5,10 @@
 #include <charconv>
 
 #include "core/logging.h"
+#include "pipeline/journey_support.h"
 #include "privacy/consent.h"
 #include "server/api.h"
+#include "server/forwarding.h"
 #include "server/http_status.h"
 
 namespace mercato {
@@ -157,25 +159,51 @@ void HandleConsent(EventLog& log, const PayloadTransform& transform, const Clock
   });
 }
 
+// The identity an erasure request is routed by in cluster mode: the userId or anonymousId of the
+// customer its subject resolves to here (so a subject given as an e-mail or customer id reaches
+// the owner when this node knows the customer), else the subject itself.
+std::string ErasureRoute(const PrivacyRouteDeps& deps, const HttpRequest& request) {
+  auto body = ParseBody(request);
+  const json::value* subject = body.ok() ? body->if_contains("subject") : nullptr;
+  if (subject == nullptr || !subject->is_string()) return "";  // answered (refused) here
+  std::string text(subject->get_string());
+  if (deps.store != nullptr) {
+    if (auto customer = deps.profiles.Resolve(text); customer.ok()) {
+      if (auto routing = CustomerRoutingIdentity(*deps.store, *customer); routing.ok()) {
+        return routing->value;
+      }
+    }
+  }
+  return text;
+}
+
 }  // namespace
 
 void RegisterPrivacyRoutes(Router& router, const PrivacyRouteDeps& deps) {
   router.Add("POST", "/v1/privacy/erasure", "/v1/privacy/erasure", Access::kAdmin,
-             AdmissionClass::kAdmin, [deps](HttpRequest&& request, const Responder& respond) {
-               HandleErasureRequest(deps.erasure, request, respond);
-             });
+             AdmissionClass::kAdmin,
+             ForwardingHandler(
+                 deps.forwarder,
+                 [deps](const HttpRequest& request) { return ErasureRoute(deps, request); },
+                 [deps](HttpRequest&& request, const Responder& respond) {
+                   HandleErasureRequest(deps.erasure, request, respond);
+                 }));
   router.Add("GET", "/v1/privacy/erasure", "/v1/privacy/erasure", Access::kAdmin,
              AdmissionClass::kQuery, [deps](HttpRequest&& request, const Responder& respond) {
                HandleErasureList(deps.erasure, request, respond);
              });
   router.Add("GET", "/v1/privacy/erasure/{id}", "/v1/privacy/erasure/{id}", Access::kAdmin,
-             AdmissionClass::kQuery, [deps](HttpRequest&& request, const Responder& respond) {
-               HandleErasureStatus(deps.erasure, request, respond);
-             });
+             AdmissionClass::kQuery,
+             GatheringHandler(deps.forwarder.pool, deps.other_nodes,
+                              [deps](HttpRequest&& request, const Responder& respond) {
+                                HandleErasureStatus(deps.erasure, request, respond);
+                              }));
   router.Add("GET", "/v1/privacy/export/{id}", "/v1/privacy/export/{id}", Access::kAdmin,
-             AdmissionClass::kAdmin, [deps](HttpRequest&& request, const Responder& respond) {
-               HandleExport(deps.profiles, deps.audit, request, respond);
-             });
+             AdmissionClass::kAdmin,
+             ForwardingHandler(deps.forwarder, "id",
+                               [deps](HttpRequest&& request, const Responder& respond) {
+                                 HandleExport(deps.profiles, deps.audit, request, respond);
+                               }));
   router.Add("POST", "/v1/privacy/consent", "/v1/privacy/consent", Access::kWrite,
              AdmissionClass::kIngest, [deps](HttpRequest&& request, const Responder& respond) {
                HandleConsent(deps.log, deps.transform, deps.clock, request, respond);

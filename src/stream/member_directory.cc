@@ -1,5 +1,7 @@
 #include "stream/member_directory.h"
 
+#include <set>
+
 #include <boost/json.hpp>
 
 #include "core/logging.h"
@@ -51,6 +53,15 @@ std::optional<std::string> MemberDirectory::OwnerOf(uint32_t partition) const {
   auto found = owners_.find(partition);
   if (found == owners_.end() || found->second.url == self_url_) return std::nullopt;
   return found->second.url;
+}
+
+std::vector<std::string> MemberDirectory::OtherOwners() const {
+  std::lock_guard lock(mu_);
+  std::set<std::string> urls;
+  for (const auto& [partition, claim] : owners_) {
+    if (claim.url != self_url_) urls.insert(claim.url);
+  }
+  return {urls.begin(), urls.end()};
 }
 
 void MemberDirectory::Apply(std::string_view value, int64_t offset) {

@@ -32,6 +32,8 @@ class MemberDirectory {
   void Publish(const std::vector<uint32_t>& partitions);
   // The base URL of the node that owns `partition`, when another node has claimed it last.
   std::optional<std::string> OwnerOf(uint32_t partition) const;
+  // The base URLs of the other nodes that own a partition now, in URL order.
+  std::vector<std::string> OtherOwners() const;
   const std::string& self_url() const { return self_url_; }
 
   static std::string TopicFor(const std::string& events_topic) { return events_topic + ".members"; }

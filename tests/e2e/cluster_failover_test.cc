@@ -374,6 +374,34 @@ TEST_F(ClusterFailoverTest, AKilledNodesPartitionsMoveAndNoAcknowledgedEventIsLo
   SendOrders({0, 1, 2}, 60, rng);
   ASSERT_TRUE(WaitFor([&] { return AllCounted({0, 1, 2}, detail); }, 90'000)) << detail;
   ASSERT_TRUE(WaitFor([&] { return ReadableEverywhere({0, 1, 2}, detail); }, 30'000)) << detail;
+
+  // An erasure asked of a node that does not own the customer is carried out by the owner, and
+  // its status is readable through every node.
+  const std::string erased = acknowledged_.begin()->first;
+  const uint32_t erased_partition = KafkaPartition(erased, kPartitions);
+  int far = -1;
+  for (int i = 0; i < 3 && far < 0; ++i) {
+    if (Owned(i).count(erased_partition) == 0) far = i;
+  }
+  ASSERT_GE(far, 0);
+  auto requested = Admin(far, "POST", "/v1/privacy/erasure", R"({"subject":")" + erased + R"("})");
+  ASSERT_EQ(requested.status, 202) << requested.body;
+  EXPECT_FALSE(requested.Header("X-Mercato-Forwarded-To").empty());
+  const std::string job(boost::json::parse(requested.body).at("id").as_string());
+  for (int i = 0; i < 3; ++i) {
+    ClientResponse status;
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          status = Admin(i, "GET", "/v1/privacy/erasure/" + job);
+          return status.status == 200 &&
+                 status.body.find("\"state\":\"done\"") != std::string::npos;
+        },
+        60'000))
+        << "node " << i << ": " << status.status << " " << status.body;
+  }
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Admin(i, "GET", "/v1/profiles/" + erased).status, 404) << "node " << i;
+  }
 }
 
 // A welcome e-mail journey on every node; customers sign up while the busiest node is SIGKILLed

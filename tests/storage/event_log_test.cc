@@ -217,7 +217,7 @@ TEST_F(EventLogTest, AMirrorPlacesRecordsAtTheirPositionsAndSkipsRedeliveries) {
 // keeps the same records), and the same messageId in another partition is another record.
 TEST_F(EventLogTest, AMirrorsDedupeDependsOnThePartitionAlone) {
   Open(4, SyncMode::kBatch, LogPartitioner::kKafka);
-  const int64_t day = 24 * 3600 * kMicrosPerSecond;
+  const int64_t day = int64_t{24} * 3600 * kMicrosPerSecond;
   AppendItem first = At(1, 0, "m");
   first.received_at_us = 10 * day;
   ASSERT_EQ(log_->Append({first})->appended, 1u);
