@@ -12,6 +12,7 @@
 #include <future>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "server/forwarding.h"
 
@@ -143,6 +144,83 @@ TEST(ForwardingTest, AForwardDoesNotHoldTheReceivingThread) {
   forwarded.forwarded = true;
   handler(std::move(forwarded), [](HttpResponse) {});
   EXPECT_TRUE(local_called);
+}
+
+// A POST is forwarded with its method, body and Content-Type, by the identity the request names.
+TEST(ForwardingTest, APostIsForwardedWithItsBody) {
+  HeldOwner owner;
+  ASSERT_TRUE(owner.ok());
+  owner.Release();
+  ReadForwarder forwarder;
+  forwarder.owner_of = [&owner](std::string_view identity) -> std::optional<std::string> {
+    if (identity != "theirs") return std::nullopt;
+    return owner.url();
+  };
+  forwarder.pool = MakeForwardingPool(1);
+  Handler handler = ForwardingHandler(
+      forwarder, [](const HttpRequest& request) { return request.body.substr(0, 6); },
+      [](HttpRequest&&, const Responder& respond) { respond(HttpResponse{}); });
+  std::promise<HttpResponse> answered;
+  HttpRequest request;
+  request.method = "POST";
+  request.raw_path = "/v1/privacy/erasure";
+  request.content_type = "application/json";
+  request.body = "theirs and more";
+  handler(std::move(request),
+          [&answered](HttpResponse response) { answered.set_value(std::move(response)); });
+  const std::string head = owner.request_head();
+  EXPECT_NE(head.find("POST /v1/privacy/erasure HTTP/1.1"), std::string::npos) << head;
+  EXPECT_NE(head.find("Content-Type: application/json"), std::string::npos) << head;
+  EXPECT_NE(head.find("Content-Length: 15"), std::string::npos) << head;
+  std::future<HttpResponse> response = answered.get_future();
+  ASSERT_EQ(response.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(response.get().status, 200);
+}
+
+// Something one node holds under an id that does not say which (an erasure job): asked of the
+// other nodes in turn when this one has not got it; a node that does not answer is passed over,
+// but when none has it, its failure is the answer rather than "not found".
+TEST(ForwardingTest, GatheringAsksTheOtherNodesUntilOneHasIt) {
+  HeldOwner holder;
+  ASSERT_TRUE(holder.ok());
+  holder.Release();
+  const std::string unreachable = "http://127.0.0.1:1";
+  std::vector<std::string> others = {unreachable, holder.url()};
+  int status_here = 404;
+  auto pool = MakeForwardingPool(1);
+  Handler handler = GatheringHandler(
+      pool, [&others] { return others; },
+      [&status_here](HttpRequest&&, const Responder& respond) {
+        HttpResponse response;
+        response.status = status_here;
+        respond(std::move(response));
+      });
+  auto ask = [&handler](bool forwarded) {
+    std::promise<HttpResponse> answered;
+    HttpRequest request;
+    request.method = "GET";
+    request.raw_path = "/v1/privacy/erasure/er_1";
+    request.forwarded = forwarded;
+    handler(std::move(request),
+            [&answered](HttpResponse response) { answered.set_value(std::move(response)); });
+    std::future<HttpResponse> response = answered.get_future();
+    EXPECT_EQ(response.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    return response.get();
+  };
+  HttpResponse found = ask(false);
+  EXPECT_EQ(found.status, 200);
+  EXPECT_EQ(found.body, R"({"owner":true})");
+  EXPECT_NE(holder.request_head().find("GET /v1/privacy/erasure/er_1 HTTP/1.1"), std::string::npos);
+
+  others = {unreachable};
+  EXPECT_EQ(ask(false).status, 503);
+  others = {};
+  EXPECT_EQ(ask(false).status, 404);
+  // A forwarded request, or one this node can answer, is answered here alone.
+  others = {unreachable};
+  EXPECT_EQ(ask(true).status, 404);
+  status_here = 200;
+  EXPECT_EQ(ask(false).status, 200);
 }
 
 }  // namespace
