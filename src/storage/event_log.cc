@@ -111,6 +111,11 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(Store& store, const EventLogOpt
   auto log = std::unique_ptr<EventLog>(new EventLog(store, options, clock));
   log->next_offsets_.assign(options.partitions, 0);
   log->end_offsets_.reset(new std::atomic<uint64_t>[options.partitions]);
+  if (options.partitioner == LogPartitioner::kKafka) {
+    // Until a partition mirrors its first record after this open, none of its entries expire.
+    log->horizons_ = std::make_shared<DedupeHorizons>(options.partitions);
+    store.UseDedupeHorizons(log->horizons_);
+  }
   auto it = store.NewIterator(Cf::kLog);
   for (uint32_t partition = 0; partition < options.partitions; ++partition) {
     // The last key of the partition is just before the first key of the next one.
@@ -376,6 +381,13 @@ void EventLog::WriteGroup(std::vector<Request>& group) {
       batch.Put(store_.cf(Cf::kMeta), EndOffsetKey(partition), value);
     }
     status = store_.Write(batch, options_.sync != SyncMode::kNone);
+  }
+  if (status.ok() && horizons_ != nullptr) {
+    for (const Request& request : group) {
+      for (const AppendItem& item : request.items) {
+        if (item.position) horizons_->Advance(item.position->partition, item.received_at_us);
+      }
+    }
   }
   if (status.ok()) {
     next_offsets_ = std::move(offsets);

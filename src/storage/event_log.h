@@ -166,6 +166,9 @@ class EventLog {
   bool stopping_ = false;
   std::function<void()> listener_;
 
+  // A mirror's (null otherwise): the newest receivedAt per partition, by which the store expires
+  // the mirror's dedupe entries (Store::UseDedupeHorizons). Advanced by the writer thread.
+  std::shared_ptr<DedupeHorizons> horizons_;
   // owned by the writer thread; published to readers through end_offsets_
   std::vector<uint64_t> next_offsets_;
   std::unique_ptr<std::atomic<uint64_t>[]> end_offsets_;

@@ -6,6 +6,7 @@
 #include <rocksdb/utilities/checkpoint.h>
 
 #include <algorithm>
+#include <mutex>
 #include <vector>
 
 #include "core/big_endian.h"
@@ -19,22 +20,28 @@ constexpr const char* kCfNames[] = {
 static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
 
 // Drops dedupe entries whose received_at (first 8 bytes of the value) is older than the window,
-// so the index stays bounded without a sweeper thread.
+// so the index stays bounded without a sweeper thread: older than the clock's window, or, with
+// horizons (a Kafka mirror), older than twice the window before their partition's horizon.
 class DedupeExpiryFilter final : public rocksdb::CompactionFilter {
  public:
-  DedupeExpiryFilter(const Clock& clock, int64_t window_us)
-      : clock_(clock), window_us_(window_us) {}
+  DedupeExpiryFilter(const Clock& clock, int64_t window_us,
+                     std::shared_ptr<const DedupeHorizons> horizons)
+      : clock_(clock), window_us_(window_us), horizons_(std::move(horizons)) {}
   bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*,
               bool*) const override {
     if (value.size() < 8) return true;
     int64_t received_at = GetInt64Ordered(std::string_view(value.data(), 8));
-    return received_at < clock_.NowMicros() - window_us_;
+    if (horizons_ == nullptr) return received_at < clock_.NowMicros() - window_us_;
+    if (value.size() < 12) return true;
+    const int64_t newest = horizons_->Newest(GetFixed32BE(std::string_view(value.data() + 8, 4)));
+    return newest != 0 && received_at < newest - 2 * window_us_;
   }
   const char* Name() const override { return "mercato.DedupeExpiry"; }
 
  private:
   const Clock& clock_;
   const int64_t window_us_;
+  const std::shared_ptr<const DedupeHorizons> horizons_;
 };
 
 class DedupeExpiryFactory final : public rocksdb::CompactionFilterFactory {
@@ -43,13 +50,20 @@ class DedupeExpiryFactory final : public rocksdb::CompactionFilterFactory {
       : clock_(clock), window_us_(window_us) {}
   std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
       const rocksdb::CompactionFilter::Context&) override {
-    return std::make_unique<DedupeExpiryFilter>(clock_, window_us_);
+    std::lock_guard lock(mu_);
+    return std::make_unique<DedupeExpiryFilter>(clock_, window_us_, horizons_);
   }
   const char* Name() const override { return "mercato.DedupeExpiryFactory"; }
+  void UseHorizons(std::shared_ptr<const DedupeHorizons> horizons) {
+    std::lock_guard lock(mu_);
+    horizons_ = std::move(horizons);
+  }
 
  private:
   const Clock& clock_;
   const int64_t window_us_;
+  std::mutex mu_;
+  std::shared_ptr<const DedupeHorizons> horizons_;  // guarded by mu_
 };
 
 // Drops events (log records and history rows) that the retention policy says have expired.
@@ -80,6 +94,11 @@ class RetentionFactory final : public rocksdb::CompactionFilterFactory {
 };
 
 }  // namespace
+
+void Store::UseDedupeHorizons(std::shared_ptr<const DedupeHorizons> horizons) {
+  if (dedupe_filter_ == nullptr) return;
+  std::static_pointer_cast<DedupeExpiryFactory>(dedupe_filter_)->UseHorizons(std::move(horizons));
+}
 
 Status FromRocks(const rocksdb::Status& status, std::string_view context) {
   if (status.ok()) return Status::Ok();

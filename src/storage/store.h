@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/status.h"
@@ -61,6 +62,32 @@ struct StoreOptions {
   uint64_t retention_compaction_seconds = 24 * 3600;
 };
 
+// The newest receivedAt mirrored per partition of a Kafka mirror (EventLog keeps it): a mirror's
+// dedupe entries expire by their partition's horizon instead of the clock, so a replay of old
+// records keeps the entries it needs, on every node alike. Thread-safe.
+class DedupeHorizons {
+ public:
+  explicit DedupeHorizons(uint32_t partitions) : newest_(partitions) {
+    for (auto& value : newest_) value.store(0, std::memory_order_relaxed);
+  }
+  // Raises the partition's horizon to `received_at_us` (never lowers it).
+  void Advance(uint32_t partition, int64_t received_at_us) {
+    if (partition >= newest_.size()) return;
+    int64_t current = newest_[partition].load(std::memory_order_relaxed);
+    while (received_at_us > current &&
+           !newest_[partition].compare_exchange_weak(current, received_at_us)) {
+    }
+  }
+  // 0 when nothing was mirrored to the partition since the process started (then nothing of it
+  // expires) or for a partition out of range.
+  int64_t Newest(uint32_t partition) const {
+    return partition < newest_.size() ? newest_[partition].load(std::memory_order_relaxed) : 0;
+  }
+
+ private:
+  std::vector<std::atomic<int64_t>> newest_;
+};
+
 class Store {
  public:
   // Opens (creating if needed) the database at options.path. Fails with IoError when the directory
@@ -87,6 +114,11 @@ class Store {
   // flushed first, so the copy needs no write-ahead log; files are hard-linked when `dir` is on
   // the same file system (SST files are immutable), copied otherwise. Safe while writes go on.
   Status CreateCheckpoint(const std::string& dir);
+
+  // From now on, dedupe entries (whose value holds their partition) expire when their receivedAt
+  // is more than twice the window older than their partition's horizon, not by the clock (a
+  // Kafka mirror; twice: receipt times of one partition come from several nodes' clocks).
+  void UseDedupeHorizons(std::shared_ptr<const DedupeHorizons> horizons);
 
   // Test hook: after `writes` more successful writes, every write fails with IoError.
   void FailWritesAfter(int64_t writes) { writes_before_failure_.store(writes); }

@@ -242,6 +242,41 @@ TEST_F(EventLogTest, AMirrorsDedupeDependsOnThePartitionAlone) {
   EXPECT_EQ(log_->Read(2, 0, 10)->size(), 1u);
 }
 
+// A mirror's dedupe entries expire by their partition's newest receipt time, not the clock: a
+// replay of old records long after keeps the entries it needs through compactions.
+TEST_F(EventLogTest, AMirrorsDedupeEntriesExpireByThePartitionsHorizon) {
+  Open(4, SyncMode::kBatch, LogPartitioner::kKafka);
+  const int64_t day = int64_t{24} * 3600 * kMicrosPerSecond;
+  clock_.Advance(730 * day);
+  AppendItem first = At(1, 0, "m");
+  first.received_at_us = 10 * day;
+  ASSERT_EQ(log_->Append({first})->appended, 1u);
+  ASSERT_TRUE(store_->CompactAll().ok());
+  AppendItem copy = At(1, 1, "m");
+  copy.received_at_us = 10 * day + 3600 * kMicrosPerSecond;
+  EXPECT_EQ(log_->Append({copy})->duplicates, 1u) << "the entry expired by the clock";
+  // Once the partition has moved more than twice the window on, the entry goes.
+  AppendItem later = At(1, 2, "n");
+  later.received_at_us = 13 * day;
+  ASSERT_EQ(log_->Append({later})->appended, 1u);
+  ASSERT_TRUE(store_->CompactAll().ok());
+  auto entry = store_->Get(Cf::kDedupe, std::string("\0\0\0\1m", 5));
+  EXPECT_EQ(entry.status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->Get(Cf::kDedupe, std::string("\0\0\0\1n", 5)).ok());
+}
+
+// A local log's entries expire by the clock.
+TEST_F(EventLogTest, ALocalLogsDedupeEntriesExpireByTheClock) {
+  Open(4, SyncMode::kBatch);
+  ASSERT_EQ(log_->Append({Item("k", "m", clock_.NowMicros())})->appended, 1u);
+  ASSERT_TRUE(store_->CompactAll().ok());
+  EXPECT_TRUE(store_->Get(Cf::kDedupe, "m").ok());
+  clock_.Advance(int64_t{25} * 3600 * kMicrosPerSecond);
+  ASSERT_TRUE(store_->CompactAll().ok());
+  EXPECT_EQ(store_->Get(Cf::kDedupe, "m").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(log_->Append({Item("k", "m", clock_.NowMicros())})->appended, 1u);
+}
+
 TEST_F(EventLogTest, BadPositionedAppendsAreRefusedWhole) {
   Open(4, SyncMode::kBatch, LogPartitioner::kKafka);
   auto outside = log_->Append({At(0, 0, "a"), At(4, 0, "b")});
