@@ -246,6 +246,10 @@ TEST_F(ClusterFailoverTest, AKilledNodesPartitionsMoveAndNoAcknowledgedEventIsLo
     // An edit on node 1 reaches every node; a deletion on node 2 too.
     {
       HttpClient http(nodes_[1]->port());
+      // The reads above may have been forwarded: wait until node 1 itself has the segment.
+      ASSERT_TRUE(WaitFor(
+          [&] { return http.Get("/v1/segments/buyers", BasicAuth(kAdminKey)).status == 200; },
+          30'000));
       ClientResponse edited = http.Request("PATCH", "/v1/segments/buyers",
                                            R"({"name":"Repeat buyers","rule":"orders >= 2"})",
                                            {{"Authorization", BasicAuth(kAdminKey)}});
