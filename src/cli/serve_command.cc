@@ -289,6 +289,8 @@ int RunServe(const ServeOptions& options) {
   if (!initial_key.ok()) return Fail(initial_key.status());
 
   ProfileBuilder builder(*node->store, *node->log, *node->vault, clock, &metrics);
+  // A customer's identities may live in other nodes' partitions: they are linked by messages.
+  if (cluster) builder.EnableIdentityRouting(*node->log);
   ProfileStore profiles(*node->store, *node->vault, clock);
   // Acknowledging events comes first; profiles catch up when the request path leaves CPU free.
   constexpr int kConsumerNice = 5;

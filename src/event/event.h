@@ -31,6 +31,16 @@ inline constexpr std::string_view kSegmentExitedEvent = "Segment Exited";
 // partition over replays it and so never sends that message again (pipeline/delivery.h).
 inline constexpr std::string_view kMessageFinishedEvent = "Journey Message Finished";
 inline constexpr std::string_view kJourneySystemSource = "mercato/journeys";
+// Cluster mode, identities across partitions (docs/adr/0018-cross-partition-identity-merges.md):
+// "Identity Link" records (source kIdentitySystemSource) ask the partition an identity lives in to
+// join it to a customer of another partition; a copy of an event sent to the customer's partition
+// carries the member kForwardedMember, which clients may not send.
+inline constexpr std::string_view kIdentitySystemSource = "mercato/identity";
+inline constexpr std::string_view kIdentityLinkEvent = "Identity Link";
+// Sent when a customer is erased, to each partition holding an identity it linked: the stub there,
+// its rows and their log records go too.
+inline constexpr std::string_view kIdentityEraseEvent = "Identity Erase";
+inline constexpr std::string_view kForwardedMember = "mercatoForwarded";
 // The source and names of the feedback events of journey e-mails (server/tracking_routes.cc,
 // pipeline/email_feedback.h); the names are those of Segment's e-mail spec.
 inline constexpr std::string_view kEmailFeedbackSource = "journeys";

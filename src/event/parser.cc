@@ -111,6 +111,10 @@ Result<Event> Normalize(json::object object, std::optional<EventType> route_type
                                    std::string(kSystemSourcePrefix) +
                                    "' are reserved for the engine's own events");
   }
+  if (object.contains(kForwardedMember)) {
+    return Status::InvalidArgument("'" + std::string(kForwardedMember) +
+                                   "' is reserved for the engine's own copies of events");
+  }
   // type
   auto* type_field = object.if_contains("type");
   if (type_field != nullptr && !type_field->is_null()) {

@@ -17,6 +17,7 @@
 
 #include "journey/engine.h"
 #include "journey/outbox.h"
+#include "profile/event_view.h"
 
 namespace mercato::journey {
 
@@ -105,8 +106,9 @@ class JourneyEngine::Impl {
   void PutState(Work& work, std::string_view journey, std::string_view customer,
                 const JourneyState& state);
   Result<std::vector<std::string>> JourneysOf(const Work& work, std::string_view customer) const;
-  Result<std::optional<std::string>> ResolveCustomer(std::string_view user_id,
-                                                     std::string_view anonymous_id) const;
+  // The live customer of the event's primary identity (profile::PrimaryIdentityKey); none for an
+  // unknown key or a stub.
+  Result<std::optional<std::string>> ResolveCustomer(const profile::EventView& event) const;
 
   Store& store_;
   EventLog& log_;

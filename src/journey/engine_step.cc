@@ -16,6 +16,7 @@
 #include "journey/event_match.h"
 #include "privacy/consent.h"
 #include "profile/event_view.h"
+#include "profile/forwarded.h"
 #include "profile/keys.h"
 #include "profile/profile_state.h"
 
@@ -130,10 +131,8 @@ Result<std::vector<std::string>> JourneyEngine::Impl::JourneysOf(const Work& wor
 }
 
 Result<std::optional<std::string>> JourneyEngine::Impl::ResolveCustomer(
-    std::string_view user_id, std::string_view anonymous_id) const {
-  const std::string primary =
-      user_id.empty() ? profile::IdentityKey(profile::IdentityKind::kAnonymousId, anonymous_id)
-                      : profile::IdentityKey(profile::IdentityKind::kUserId, user_id);
+    const profile::EventView& event) const {
+  const std::string primary = profile::PrimaryIdentityKey(event);
   Result<std::string> customer =
       store_.Get(Cf::kIdentities, profile::IdentityIndexKey(vault_.pseudonym_key(), primary));
   if (!customer.ok()) {
@@ -148,6 +147,8 @@ Result<std::optional<std::string>> JourneyEngine::Impl::ResolveCustomer(
       return stored.status();
     }
     ASSIGN_OR_RETURN(profile::ProfileState state, profile::ProfileState::Parse(id, *stored));
+    // A stub's events go on to another partition's customer, whose copies act there.
+    if (state.IsStub()) return std::optional<std::string>();
     if (state.merged_into.empty()) return std::optional<std::string>(std::move(id));
     id = state.merged_into;
   }
@@ -341,9 +342,13 @@ Result<size_t> JourneyEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
       if (ec || !root.is_object()) continue;  // the profile consumer counts undecodable records
       Result<profile::EventView> view = profile::ReadEventView(root, &vault_);
       if (!view.ok()) continue;
+      // Copies of history moved by a merge were acted on where they were first; repeated copies
+      // were not folded in (cluster mode, docs/adr/0018).
+      if (view->forwarded && view->forwarded->history) continue;
+      ASSIGN_OR_RETURN(bool repeated, profile::IsRepeatedCopy(store_, p, record.offset, *view));
+      if (repeated) continue;
       if (consent && AdvertisingWithdrawn(root.get_object())) {
-        ASSIGN_OR_RETURN(std::optional<std::string> customer,
-                         ResolveCustomer(view->user_id, view->anonymous_id));
+        ASSIGN_OR_RETURN(std::optional<std::string> customer, ResolveCustomer(*view));
         if (customer) {
           const std::string cause = "consent-" + std::to_string(p) + "-" +
                                     std::to_string(record.offset);  // the same on a replay
@@ -355,8 +360,7 @@ Result<size_t> JourneyEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
         RETURN_IF_ERROR(RecordFinishedElsewhere(view->properties, now_us, work));
         continue;
       }
-      ASSIGN_OR_RETURN(std::optional<std::string> customer,
-                       ResolveCustomer(view->user_id, view->anonymous_id));
+      ASSIGN_OR_RETURN(std::optional<std::string> customer, ResolveCustomer(*view));
       if (!customer) continue;  // erased since, or never a customer (system events only)
       CustomerEvent event{std::move(*customer), std::string(view->event_name), view->source,
                           view->properties};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/big_endian.h"
 #include "core/logging.h"
 #include "profile/keys.h"
 
@@ -35,6 +36,8 @@ Result<ProfileState*> BatchOverlay::LoadLive(const std::string& id) {
   for (int hop = 0; hop < kMaxRedirectHops; ++hop) {
     ASSIGN_OR_RETURN(ProfileState * state, Load(current));
     if (state == nullptr || state->merged_into.empty()) return state;
+    // Routed mode stops at a stub; elsewhere its survivor is followed (and may be absent here).
+    if (state->IsStub() && routed()) return state;
     current = state->merged_into;
   }
   return Status::Corruption("redirect chain from customer " + id + " is too long");
@@ -114,6 +117,8 @@ ProfileState* BatchOverlay::MergeGroup(const std::vector<ProfileState*>& group) 
 
 Status BatchOverlay::Apply(const EventView& event, uint32_t partition, uint64_t offset,
                            std::string_view payload) {
+  if (routed() && event.link) return ApplyLink(event, partition, offset);
+  if (routed() && event.forwarded) return ApplyCopy(event, partition, offset, payload);
   const bool has_user = !event.user_id.empty();
   const bool is_alias = event.type == EventType::kAlias;
   const std::string primary = has_user
@@ -128,10 +133,15 @@ Status BatchOverlay::Apply(const EventView& event, uint32_t partition, uint64_t 
     return Status::Ok();
   }
   std::vector<std::string> linked;
+  std::vector<std::string> foreign;  // routed mode: keys of other partitions, linked by message
   if (has_user && !event.anonymous_id.empty()) {
-    linked.push_back(IdentityKey(IdentityKind::kAnonymousId, event.anonymous_id));
+    std::string key = IdentityKey(IdentityKind::kAnonymousId, event.anonymous_id);
+    (Foreign(key, partition) ? foreign : linked).push_back(std::move(key));
   }
-  if (is_alias && !event.previous_id.empty() && event.previous_id != event.user_id) {
+  if (is_alias && !event.previous_id.empty() && event.previous_id != event.user_id &&
+      Foreign(IdentityKey(IdentityKind::kUserId, event.previous_id), partition)) {
+    foreign.push_back("?:" + std::string(event.previous_id));
+  } else if (is_alias && !event.previous_id.empty() && event.previous_id != event.user_id) {
     // previousId may be an earlier userId or an anonymousId; an unknown one is taken as anonymous.
     std::string as_user = IdentityKey(IdentityKind::kUserId, event.previous_id);
     ASSIGN_OR_RETURN(ProfileState * previous_user, FindCustomer(as_user));
@@ -142,13 +152,21 @@ Status BatchOverlay::Apply(const EventView& event, uint32_t partition, uint64_t 
   std::string email_key;
   if (!event.email.empty()) {
     email_key = EmailIdentityKey(pseudonym_key_, event.email);
-    linked.push_back(email_key);
+    if (!routed()) linked.push_back(email_key);
   }
   // alias usually repeats its anonymousId as previousId.
   std::sort(linked.begin(), linked.end());
   linked.erase(std::unique(linked.begin(), linked.end()), linked.end());
 
   ASSIGN_OR_RETURN(ProfileState * target, FindCustomer(primary));
+  if (target != nullptr && target->IsStub()) {
+    // Merged into a customer of another partition: the event goes on to it, and the row stays
+    // here empty so that erasure finds the log record.
+    Forward(payload, target->merged_via, partition, offset, /*history=*/false, {},
+            event.timestamp_us);
+    events_.push_back(PendingEvent{target->id, event.timestamp_us, partition, offset, {}});
+    return Status::Ok();
+  }
   std::vector<ProfileState*> group;
   std::vector<const std::string*> unknown;
   if (target != nullptr) {
@@ -163,6 +181,7 @@ Status BatchOverlay::Apply(const EventView& event, uint32_t partition, uint64_t 
       continue;
     }
     if (std::find(group.begin(), group.end(), customer) != group.end()) continue;
+    if (customer->IsStub()) continue;  // merged into another partition's customer already
     if (!is_alias) {
       // Never join two customers with userIds on a shared identifier (a family device, a shared
       // mailbox): only alias states that two userIds are one person.
@@ -184,6 +203,19 @@ Status BatchOverlay::Apply(const EventView& event, uint32_t partition, uint64_t 
   }
   for (const std::string* key : unknown) Attach(*customer, *key);
   customer->Apply(event);
+  if (routed() && !email_key.empty()) RETURN_IF_ERROR(AddEmailRouted(*customer, email_key));
+  if (has_user) {
+    for (size_t seq = 0; seq < foreign.size(); ++seq) {
+      const std::string& key = foreign[seq];
+      const std::string_view value = std::string_view(key).substr(2);
+      const bool held = key[0] == '?' ? customer->HasIdentity("u:" + std::string(value)) ||
+                                            customer->HasIdentity("a:" + std::string(value))
+                                      : customer->HasIdentity(key);
+      if (!held) {
+        RETURN_IF_ERROR(EmitLink(key, primary, *customer, is_alias, partition, offset, seq, event));
+      }
+    }
+  }
   if (!email_key.empty() && event.email_value != nullptr && customer->HasIdentity(email_key)) {
     customer->email_values[email_key] = *event.email_value;
   }
@@ -196,7 +228,10 @@ const std::string& BatchOverlay::Root(const std::string& id) const {
   const std::string* current = &id;
   for (int hop = 0; hop < kMaxRedirectHops; ++hop) {
     auto it = profiles_.find(*current);
-    if (it == profiles_.end() || it->second == nullptr || it->second->merged_into.empty()) break;
+    if (it == profiles_.end() || it->second == nullptr || it->second->merged_into.empty() ||
+        it->second->IsStub()) {
+      break;
+    }
     current = &it->second->merged_into;
   }
   return *current;
@@ -206,6 +241,8 @@ Status BatchOverlay::Flush(rocksdb::WriteBatch& batch) {
   rocksdb::ColumnFamilyHandle* events_cf = store_.cf(Cf::kEvents);
   rocksdb::ColumnFamilyHandle* profiles_cf = store_.cf(Cf::kProfiles);
   rocksdb::ColumnFamilyHandle* identities_cf = store_.cf(Cf::kIdentities);
+  // Deletes first: whatever this batch writes after an erasure (a customer created again) wins.
+  FlushErasures(batch);
 
   // Histories of merged customers move under the survivor's prefix; the keys keep their suffix, so
   // the move is idempotent and the order stays by time.
@@ -231,13 +268,23 @@ Status BatchOverlay::Flush(rocksdb::WriteBatch& batch) {
   }
   for (const std::string& id : dirty_profiles_) {
     const ProfileState& state = *profiles_.at(id);
-    if (state.merged_into.empty()) {
+    if (state.IsStub()) {
+      batch.Put(profiles_cf, id, state.SerializeStub());
+    } else if (state.merged_into.empty()) {
       batch.Put(profiles_cf, id, state.Serialize());
     } else {
       batch.Put(profiles_cf, id, ProfileState::SerializeRedirect(Root(id)));
     }
   }
+  for (const std::string& key : emptied_rows_) batch.Put(events_cf, key, rocksdb::Slice());
+  for (const std::string& key : dirty_links_sent_) batch.Put(store_.cf(Cf::kMeta), key, "");
+  for (const std::string& key : dirty_markers_) {
+    std::string value;
+    PutFixed64BE(value, markers_.at(key));
+    batch.Put(store_.cf(Cf::kMeta), key, value);
+  }
   for (const PendingEvent& event : events_) {
+    if (event.dropped) continue;
     batch.Put(events_cf,
               EventKey(Root(event.customer), event.timestamp_us, event.partition, event.offset),
               ToSlice(event.payload));

@@ -18,12 +18,33 @@
 //    identities, traits, features and history rows move to it and the loser's profile becomes a
 //    redirect {"mergedInto": survivor}; earlier redirects to the loser are re-pointed.
 //
+// Routed mode (cluster mode, docs/adr/0018-cross-partition-identity-merges.md): a record of
+// partition p reads and writes only the index entries of "u:"/"a:" keys whose partition is p.
+//  - A userId event that names a "u:"/"a:" key of another partition (identify's anonymousId,
+//    alias's previousId) emits an "Identity Link" to that partition, unless the customer already
+//    holds the key.
+//  - A Link whose key is unknown there creates a stub (ProfileState::IsStub) that sends the key's
+//    later events on to the peer as "live" copies; a Link whose key belongs to a customer without
+//    a userId hands that customer off: every history row goes to the peer as a "history" copy,
+//    the rows keep their keys with empty values (so erasure still finds their log records) and the
+//    customer becomes a stub. A Link to a customer with a userId, or to a stub of another peer, is
+//    dropped (a shared device; alias between two known customers of different partitions is not
+//    merged yet).
+//  - A copy is folded into the customer its "to" names, once per origin record (a "fwd/" marker
+//    in the same batch), and its own key joins that customer's identities.
+//  - E-mail keys do not merge customers: a customer is given the address (identities, "emails")
+//    and the index entry if no other customer has it on this node.
+// Every record produced is a function of the partition's records alone, so replays produce the
+// same records, and repeats are skipped by the markers. They are taken with TakeOutbox and must
+// be durable before the batch's state is written.
+//
 // Thread safety: none; one overlay per batch on the builder's thread. After an error from Apply or
 // Flush the overlay must be discarded (nothing it holds was written).
 
 #include <rocksdb/write_batch.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +55,7 @@
 #include "core/status.h"
 #include "profile/event_view.h"
 #include "profile/profile_state.h"
+#include "storage/event_log.h"
 #include "storage/store.h"
 
 namespace mercato::profile {
@@ -42,8 +64,10 @@ class BatchOverlay {
  public:
   // `pseudonym_key` is the vault's (KeyVault::pseudonym_key): identity keys in the store and e-mail
   // identities are pseudonyms under it (profile/keys.h).
-  BatchOverlay(Store& store, std::string_view pseudonym_key)
-      : store_(store), pseudonym_key_(pseudonym_key) {}
+  // Routed mode when `partition_for` (a routing value -> its log partition) is set.
+  BatchOverlay(Store& store, std::string_view pseudonym_key,
+               std::function<uint32_t(std::string_view)> partition_for = nullptr)
+      : store_(store), pseudonym_key_(pseudonym_key), partition_for_(std::move(partition_for)) {}
 
   // Resolves `event`'s customer (creating or merging customers as the rules say), folds the event
   // into its profile and queues the history row (partition, offset) -> payload. `payload` must stay
@@ -56,6 +80,14 @@ class BatchOverlay {
 
   size_t merges() const { return merges_.size(); }
 
+  // Routed mode: the identity keys of stubs erased by "Identity Erase" records in this batch,
+  // whose data keys the caller destroys before writing the batch.
+  const std::vector<std::string>& erased_keys() const { return erased_keys_; }
+
+  // Routed mode: the records this batch produces (Links and copies), in record order. They must
+  // be appended durably before the batch from Flush is written.
+  std::vector<AppendItem> TakeOutbox() { return std::move(outbox_); }
+
  private:
   struct Merge {
     std::string loser;
@@ -67,9 +99,33 @@ class BatchOverlay {
     uint32_t partition;
     uint64_t offset;
     std::string_view payload;
+    bool dropped = false;  // its customer was erased in this batch
   };
 
+  bool routed() const { return static_cast<bool>(partition_for_); }
+  // Routed mode: the parts of Apply for Links, copies and stubs (batch_overlay_routed.cc).
+  Status ApplyLink(const EventView& event, uint32_t partition, uint64_t offset);
+  Status ApplyErase(const EventView& event, uint32_t partition, uint64_t offset);
+  // A Link's key as stored: "?:X" is "u:X" when that userId is known here, else "a:X".
+  Result<std::string> ResolveLinkKey(std::string_view key);
+  void FlushErasures(rocksdb::WriteBatch& batch);
+  Status ApplyCopy(const EventView& event, uint32_t partition, uint64_t offset,
+                   std::string_view payload);
+  // Sends `payload` (of the record at origin) on to `to` as a copy.
+  void Forward(std::string_view payload, std::string_view to, uint32_t origin_partition,
+               uint64_t origin_offset, bool history, std::string_view loser, int64_t received_us);
+  Status HandOff(ProfileState& customer, const EventView::IdentityLink& link, int64_t received_us);
+  // Sends the Link unless this customer's partition sent it before (LinkSentKey).
+  Status EmitLink(std::string_view key, const std::string& peer, const ProfileState& customer,
+                  bool alias, uint32_t partition, uint64_t offset, size_t seq,
+                  const EventView& event);
+  // Gives `customer` the e-mail key without merging (routed mode).
+  Status AddEmailRouted(ProfileState& customer, const std::string& email_key);
+  // Whether a "u:"/"a:" key's partition is another than `partition`.
+  bool Foreign(std::string_view key, uint32_t partition) const;
+
   // The live customer an identity key belongs to, or nullptr when the key is unknown.
+  // In routed mode a stub is returned as is.
   Result<ProfileState*> FindCustomer(const std::string& key);
   // The stored (or overlaid) profile record `id`, redirect or not; nullptr when absent.
   Result<ProfileState*> Load(const std::string& id);
@@ -92,6 +148,17 @@ class BatchOverlay {
   std::unordered_set<std::string> dirty_profiles_;
   std::vector<Merge> merges_;
   std::vector<PendingEvent> events_;
+  // Routed mode.
+  const std::function<uint32_t(std::string_view)> partition_for_;
+  std::vector<AppendItem> outbox_;
+  std::vector<std::string> emptied_rows_;  // events keys whose value becomes empty (hand-offs)
+  std::unordered_map<std::string, uint64_t> markers_;  // ForwardMarkerKey -> first offset
+  std::unordered_set<std::string> dirty_markers_;
+  std::unordered_map<std::string, bool> links_sent_;  // LinkSentKey -> known to be sent
+  std::unordered_set<std::string> dirty_links_sent_;
+  std::vector<std::string> erased_stubs_;
+  std::vector<std::string> erased_keys_;
+  std::vector<LogPosition> dropped_records_;  // log records deleted with the batch
 };
 
 }  // namespace mercato::profile

@@ -56,21 +56,36 @@ Result<CustomerErasure> EraseCustomer(Store& store, KeyVault& vault, std::string
     batch.Delete(store.cf(Cf::kIdentities), profile::IdentityIndexKey(vault.pseudonym_key(), key));
     ++report.identities;
   }
+  // Rows of merged customers moved to the survivor, except a stub's (cluster mode), whose rows
+  // stay under it, empty, naming the log records its events came in as.
   auto it = store.NewIterator(Cf::kEvents);
-  const rocksdb::Slice prefix(state.id);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    rocksdb::Slice key = it->key();
-    if (key.size() == prefix.size() + profile::kEventSuffixSize) {
-      const char* suffix = key.data() + prefix.size();
-      uint32_t partition = GetFixed32BE(std::string_view(suffix + 8, 4));
-      uint64_t offset = GetFixed64BE(std::string_view(suffix + 12, 8));
-      batch.Delete(store.cf(Cf::kLog), LogRecordKey(partition, offset));
-      ++report.log_records;
+  std::vector<std::string> prefixes{state.id};
+  prefixes.insert(prefixes.end(), state.merged_from.begin(), state.merged_from.end());
+  for (const std::string& owner : prefixes) {
+    const rocksdb::Slice prefix(owner);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      rocksdb::Slice key = it->key();
+      if (key.size() == prefix.size() + profile::kEventSuffixSize) {
+        const char* suffix = key.data() + prefix.size();
+        uint32_t partition = GetFixed32BE(std::string_view(suffix + 8, 4));
+        uint64_t offset = GetFixed64BE(std::string_view(suffix + 12, 8));
+        batch.Delete(store.cf(Cf::kLog), LogRecordKey(partition, offset));
+        ++report.log_records;
+      }
+      batch.Delete(store.cf(Cf::kEvents), key);
+      ++report.events;
     }
-    batch.Delete(store.cf(Cf::kEvents), key);
-    ++report.events;
+    RETURN_IF_ERROR(FromRocks(it->status(), "reading the customer's history"));
   }
-  RETURN_IF_ERROR(FromRocks(it->status(), "reading the customer's history"));
+  // The record of the Identity Links its partition sent (cluster mode).
+  for (const std::string& owner : prefixes) {
+    const std::string prefix = std::string(profile::kLinkSentPrefix) + owner;
+    auto meta = store.NewIterator(Cf::kMeta);
+    for (meta->Seek(prefix); meta->Valid() && meta->key().starts_with(prefix); meta->Next()) {
+      batch.Delete(store.cf(Cf::kMeta), meta->key());
+    }
+    RETURN_IF_ERROR(FromRocks(meta->status(), "reading the customer's sent links"));
+  }
   RETURN_IF_ERROR(store.Write(batch, /*sync=*/true));
   return report;
 }

@@ -52,6 +52,51 @@ bool NumberField(const json::object* object, std::string_view key, double& out) 
   return std::isfinite(out);
 }
 
+namespace {
+
+Status ReadForwarded(const json::value& value, EventView& view) {
+  const json::object* object = value.if_object();
+  const json::value* origin_value = object != nullptr ? object->if_contains("origin") : nullptr;
+  const json::array* origin = origin_value != nullptr ? origin_value->if_array() : nullptr;
+  const std::string_view to = StringField(object, "to");
+  const std::string_view kind = StringField(object, "kind");
+  if (object == nullptr || !to.starts_with("u:") || to.size() < 3 || origin == nullptr ||
+      origin->size() != 2 || !(*origin)[0].is_int64() || !(*origin)[1].is_int64() ||
+      (*origin)[0].get_int64() < 0 || (*origin)[0].get_int64() > UINT32_MAX ||
+      (*origin)[1].get_int64() < 0 || (kind != "live" && kind != "history")) {
+    return Status::InvalidArgument("event payload has a malformed 'mercatoForwarded'");
+  }
+  view.forwarded = EventView::Forwarded{to, static_cast<uint32_t>((*origin)[0].get_int64()),
+                                        static_cast<uint64_t>((*origin)[1].get_int64()),
+                                        kind == "history", StringField(object, "loser")};
+  return Status::Ok();
+}
+
+Status ReadLink(EventView& view) {
+  EventView::IdentityLink link;
+  link.key = StringField(view.properties, "key");
+  link.peer = StringField(view.properties, "peer");
+  link.peer_customer = StringField(view.properties, "peerCustomer");
+  const json::value* alias =
+      view.properties != nullptr ? view.properties->if_contains("alias") : nullptr;
+  link.alias = alias != nullptr && alias->is_bool() && alias->get_bool();
+  link.erase = view.event_name == kIdentityEraseEvent;
+  if (link.key.size() < 3 || link.key[1] != ':' || !link.peer.starts_with("u:") ||
+      link.peer.size() < 3 || (!link.erase && !IsCustomerId(link.peer_customer))) {
+    return Status::InvalidArgument("an 'Identity Link' record is malformed");
+  }
+  view.link = link;
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string PrimaryIdentityKey(const EventView& event) {
+  if (event.forwarded) return std::string(event.forwarded->to);
+  return event.user_id.empty() ? IdentityKey(IdentityKind::kAnonymousId, event.anonymous_id)
+                               : IdentityKey(IdentityKind::kUserId, event.user_id);
+}
+
 Result<EventView> ReadEventView(const json::value& root, const KeyVault* vault) {
   if (!root.is_object()) return Status::InvalidArgument("event payload is not a JSON object");
   const json::object& object = root.get_object();
@@ -77,6 +122,13 @@ Result<EventView> ReadEventView(const json::value& root, const KeyVault* vault) 
   view.country = StringField(ObjectField(context, "location"), "country");
   view.source = StringField(&object, "source");
   view.consent = ReadConsentPreferences(context);
+  if (const json::value* forwarded = object.if_contains(kForwardedMember)) {
+    RETURN_IF_ERROR(ReadForwarded(*forwarded, view));
+  }
+  if (view.source == kIdentitySystemSource &&
+      (view.event_name == kIdentityLinkEvent || view.event_name == kIdentityEraseEvent)) {
+    RETURN_IF_ERROR(ReadLink(view));
+  }
   for (const json::object* traits : {view.traits, view.context_traits}) {
     const json::value* email = traits != nullptr ? traits->if_contains("email") : nullptr;
     if (email == nullptr) continue;

@@ -7,6 +7,7 @@
 
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,7 +39,36 @@ struct EventView {
   const boost::json::value* email_value = nullptr;
   std::string_view source;  // the write key's source that sent the event (top-level "source")
   std::vector<std::pair<Purpose, bool>> consent;  // context.consent.categoryPreferences
+
+  // Cluster mode, identities across partitions (docs/adr/0018-cross-partition-identity-merges.md).
+  // A copy of another partition's event, sent to the customer `to` ("u:<userId>") that its own
+  // customer was merged into: "mercatoForwarded": {"to", "origin": [partition, offset], "kind":
+  // "live" | "history", "loser"?}.
+  struct Forwarded {
+    std::string_view to;
+    uint32_t origin_partition = 0;
+    uint64_t origin_offset = 0;
+    bool history = false;    // moved with the merge (its customer already acted on it)
+    std::string_view loser;  // the merged customer's id (history copies)
+  };
+  std::optional<Forwarded> forwarded;
+  // An "Identity Link" record (source "mercato/identity"): `key` (an identity of this partition,
+  // "a:<id>" or, for alias, "?:<id>" = "u:" when known else "a:") is to join the customer of `peer`
+  // ("u:<userId>" of another partition), whose id there is `peer_customer`.
+  struct IdentityLink {
+    std::string_view key;
+    std::string_view peer;
+    std::string_view peer_customer;  // empty on an erase
+    bool alias = false;
+    // "Identity Erase": the stub `key` names, if it points to `peer`, is to be erased.
+    bool erase = false;
+  };
+  std::optional<IdentityLink> link;
 };
+
+// The identity key that names the event's customer: a copy's "to", else "u:<userId>", else
+// "a:<anonymousId>".
+std::string PrimaryIdentityKey(const EventView& event);
 
 // Reads `root` (the parsed payload), decrypting an encrypted e-mail with `vault` (which may be null
 // for payloads without encrypted values). InvalidArgument when it is not an object, has no valid

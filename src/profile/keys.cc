@@ -109,6 +109,29 @@ std::string CursorKey(uint32_t partition) {
   return key;
 }
 
+std::string ForwardMarkerKey(uint32_t partition, uint32_t origin_partition,
+                             uint64_t origin_offset) {
+  std::string key = "fwd/";
+  PutFixed32BE(key, partition);
+  PutFixed32BE(key, origin_partition);
+  PutFixed64BE(key, origin_offset);
+  return key;
+}
+
+std::string LinkSentKey(std::string_view pseudonym_key, std::string_view customer_id,
+                        std::string_view link_key) {
+  std::string key(kLinkSentPrefix);
+  key += customer_id;
+  key += IdentityIndexKey(pseudonym_key, link_key);
+  return key;
+}
+
+std::string_view IdentityRoutingValue(std::string_view identity_key) {
+  if (identity_key.size() < 2 || identity_key[1] != ':') return {};
+  if (identity_key[0] != 'u' && identity_key[0] != 'a') return {};
+  return identity_key.substr(2);
+}
+
 std::string HexEncode(std::string_view bytes) {
   std::string text;
   text.reserve(bytes.size() * 2);

@@ -57,6 +57,20 @@ std::string EventKey(std::string_view customer_id, int64_t timestamp_us, uint32_
 
 std::string CursorKey(uint32_t partition);
 
+// meta "fwd/" | partition (u32 BE) | origin partition (u32 BE) | origin offset (u64 BE) -> the
+// offset (u64 BE) in `partition` of the first copy of the origin record folded there. Later copies
+// of the same origin (a crash repeat, a replay by a new owner) are skipped (docs/adr/0018).
+std::string ForwardMarkerKey(uint32_t partition, uint32_t origin_partition, uint64_t origin_offset);
+// meta "lnk/" | customer id | IdentityIndexKey(link key) -> "": the customer's partition sent an
+// Identity Link for that key (cluster mode), so its later events do not send it again, whether or
+// not the other partition accepted it. Deleted with the customer.
+std::string LinkSentKey(std::string_view pseudonym_key, std::string_view customer_id,
+                        std::string_view link_key);
+inline constexpr std::string_view kLinkSentPrefix = "lnk/";
+
+// The routing value of a "u:"/"a:" identity key (what follows the colon); empty for other keys.
+std::string_view IdentityRoutingValue(std::string_view identity_key);
+
 // Lowercase hex of bytes, and its inverse (false for odd length or a non-hex char).
 std::string HexEncode(std::string_view bytes);
 bool HexDecode(std::string_view text, std::string& bytes);

@@ -8,7 +8,9 @@
 #include "core/logging.h"
 #include "profile/batch_overlay.h"
 #include "profile/event_view.h"
+#include "profile/forwarded.h"
 #include "profile/keys.h"
+#include "profile/profile_store.h"
 
 namespace mercato {
 namespace json = boost::json;
@@ -22,6 +24,7 @@ class ProfileBuilder::Impl {
   Result<size_t> ProcessBatch(size_t max_events);
   uint64_t Lag() const;
   std::vector<uint64_t> Cursors() const;
+  void EnableIdentityRouting(EventLog& log) { routing_log_ = &log; }
   Result<CustomerErasure> Erase(std::string_view customer_id);
 
  private:
@@ -34,6 +37,7 @@ class ProfileBuilder::Impl {
   Store& store_;
   const EventLog& log_;
   KeyVault& vault_;
+  const Clock& clock_;
   MetricsRegistry* const metrics_;
   // Serialises ProcessBatch and Erase.
   std::mutex mu_;
@@ -45,13 +49,15 @@ class ProfileBuilder::Impl {
   std::unique_ptr<std::atomic<uint64_t>[]> cursors_;
   // builder thread only
   bool cursors_loaded_ = false;
+  EventLog* routing_log_ = nullptr;  // set before the first batch
 };
 
-ProfileBuilder::Impl::Impl(Store& store, const EventLog& log, KeyVault& vault,
-                           const Clock& /*clock*/, MetricsRegistry* metrics)
+ProfileBuilder::Impl::Impl(Store& store, const EventLog& log, KeyVault& vault, const Clock& clock,
+                           MetricsRegistry* metrics)
     : store_(store),
       log_(log),
       vault_(vault),
+      clock_(clock),
       metrics_(metrics),
       cursors_(new std::atomic<uint64_t>[log.partitions()]) {
   for (uint32_t partition = 0; partition < log_.partitions(); ++partition) cursors_[partition] = 0;
@@ -179,7 +185,11 @@ Result<size_t> ProfileBuilder::Impl::ProcessBatch(size_t max_events) {
     return size_t{0};
   }
 
-  profile::BatchOverlay overlay(store_, vault_.pseudonym_key());
+  std::function<uint32_t(std::string_view)> partition_for;
+  if (routing_log_ != nullptr) {
+    partition_for = [this](std::string_view value) { return log_.PartitionFor(value); };
+  }
+  profile::BatchOverlay overlay(store_, vault_.pseudonym_key(), std::move(partition_for));
   size_t skipped = 0;
   // Parsed payloads live in a per-record arena; profiles copy what they keep.
   unsigned char arena[16384];
@@ -202,6 +212,19 @@ Result<size_t> ProfileBuilder::Impl::ProcessBatch(size_t max_events) {
     RETURN_IF_ERROR(overlay.Apply(*view, record.partition, record.offset, record.payload));
   }
 
+  // Records for other partitions are durable before the state that produced them (ADR 0018): a
+  // crash in between repeats them, and their destinations skip the repeats.
+  if (std::vector<AppendItem> outbox = overlay.TakeOutbox(); !outbox.empty()) {
+    RETURN_IF_ERROR(routing_log_->Append(std::move(outbox)).status());
+  }
+  if (!overlay.erased_keys().empty()) {
+    // Stubs erased with their customer elsewhere: shred their keys before deleting them.
+    std::vector<std::string> keyed;
+    for (const std::string& key : overlay.erased_keys()) {
+      if (key.starts_with("u:") || key.starts_with("a:")) keyed.push_back(key);
+    }
+    RETURN_IF_ERROR(vault_.Destroy(keyed).status());
+  }
   rocksdb::WriteBatch batch;
   RETURN_IF_ERROR(overlay.Flush(batch));
   for (uint32_t partition = 0; partition < log_.partitions(); ++partition) {
@@ -237,10 +260,25 @@ Result<size_t> ProfileBuilder::ProcessBatch(size_t max_events) {
 
 uint64_t ProfileBuilder::Lag() const { return impl_->Lag(); }
 
+void ProfileBuilder::EnableIdentityRouting(EventLog& log) { impl_->EnableIdentityRouting(log); }
+
 std::vector<uint64_t> ProfileBuilder::Cursors() const { return impl_->Cursors(); }
 
 Result<CustomerErasure> ProfileBuilder::Impl::Erase(std::string_view customer_id) {
   std::lock_guard lock(mu_);
+  if (routing_log_ != nullptr) {
+    // Sent before the delete, which removes the history they are read from; a repeat after a
+    // crash in between sends them again, harmlessly.
+    auto live = ProfileStore(store_, vault_, clock_).Resolve(customer_id);
+    if (live.ok()) {
+      ASSIGN_OR_RETURN(
+          std::vector<AppendItem> messages,
+          profile::ErasureMessages(
+              store_, *live, [this](std::string_view value) { return log_.PartitionFor(value); },
+              clock_.NowMicros()));
+      if (!messages.empty()) RETURN_IF_ERROR(routing_log_->Append(std::move(messages)).status());
+    }
+  }
   return EraseCustomer(store_, vault_, customer_id);
 }
 

@@ -47,6 +47,12 @@ class ProfileBuilder {
   // move; calling again retries the same records.
   Result<size_t> ProcessBatch(size_t max_events = 4096);
 
+  // Cluster mode: identities of other partitions are linked by records appended to `log` (the
+  // log this builder reads), as profile/batch_overlay.h "Routed mode" says. Each batch's records
+  // are appended, durably, before its state is written; a failed append fails the batch (nothing
+  // stored, retried). Call before the first ProcessBatch.
+  void EnableIdentityRouting(EventLog& log);
+
   // Records not yet processed, summed over partitions (consumer lag).
   uint64_t Lag() const;
   // The next offset to process, per partition.

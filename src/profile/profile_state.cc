@@ -447,6 +447,15 @@ std::string ProfileState::SerializeRedirect(std::string_view target) {
   return json::serialize(root);
 }
 
+std::string ProfileState::SerializeStub() const {
+  json::object root;
+  root["mergedInto"] = merged_into;
+  root["via"] = merged_via;
+  root["identities"] = json::array(identities.begin(), identities.end());
+  root["mergedFrom"] = json::array(merged_from.begin(), merged_from.end());
+  return json::serialize(root);
+}
+
 Status ReadStoredConsent(const json::value& consent, ConsentState& out) {
   if (!consent.is_object()) return Status::Corruption("profile consent is not an object");
   for (const auto& entry : consent.get_object()) {
@@ -483,6 +492,14 @@ Result<ProfileState> ProfileState::Parse(std::string_view id, std::string_view s
       return Status::Corruption("profile " + std::string(id) + " has a bad redirect");
     }
     state.merged_into = std::string(target->get_string());
+    if (const json::value* via = root.if_contains("via")) {
+      if (!via->is_string() || via->get_string().empty()) {
+        return Status::Corruption("profile " + std::string(id) + " has a bad stub");
+      }
+      state.merged_via = std::string(via->get_string());
+      RETURN_IF_ERROR(ReadStrings(root, "identities", state.identities));
+      RETURN_IF_ERROR(ReadStrings(root, "mergedFrom", state.merged_from));
+    }
     return state;
   }
   RETURN_IF_ERROR(ReadStrings(root, "identities", state.identities));

@@ -28,6 +28,8 @@
 // (encrypted) value so that the API can show it while the customer's data key exists.
 //
 // A customer merged into another is replaced by a redirect: {"mergedInto": "<customer id>"}.
+// One merged into a customer of another partition (cluster mode) is a stub: {"mergedInto": id,
+// "via": "<the survivor's identity key>", "identities": [...], "mergedFrom": [...]}.
 // Money is kept in integer micro-units so that sums are exact and identical after any number of
 // store round trips.
 //
@@ -68,6 +70,10 @@ using CountMap = std::map<std::string, uint64_t, std::less<>>;
 struct ProfileState {
   std::string id;
   std::string merged_into;  // non-empty: this record is a redirect and nothing else is meaningful
+  // Set on a redirect to a customer of another partition (cluster mode, docs/adr/0018): the
+  // survivor's identity key there. Such a stub keeps its own "identities" (the keys indexed here,
+  // for erasure) and "mergedFrom"; its events go on to the survivor as copies.
+  std::string merged_via;
 
   std::vector<std::string> identities;
   std::vector<std::string> merged_from;
@@ -111,6 +117,9 @@ struct ProfileState {
   // The stored JSON (format above).
   std::string Serialize() const;
   static std::string SerializeRedirect(std::string_view target);
+  // A stub: {"mergedInto": target, "via": via, "identities": [...], "mergedFrom": [...]}.
+  std::string SerializeStub() const;
+  bool IsStub() const { return !merged_via.empty(); }
   // Parses a stored value of customer `id`: a profile, or a redirect (merged_into set).
   // Corruption when it is neither.
   static Result<ProfileState> Parse(std::string_view id, std::string_view stored);

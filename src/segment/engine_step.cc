@@ -2,11 +2,14 @@
 
 #include <boost/json/parse.hpp>
 #include <chrono>
+#include <optional>
+#include <set>
 
 #include "analytics/rules/recheck.h"
 #include "core/big_endian.h"
 #include "core/time_format.h"
 #include "profile/event_view.h"
+#include "profile/forwarded.h"
 #include "profile/keys.h"
 #include "segment/engine_impl.h"
 #include "segment/keys.h"
@@ -192,6 +195,7 @@ Result<size_t> SegmentEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
   const size_t share = std::max<size_t>(1, budget / partitions);
   std::vector<uint64_t> next = cursors_;
   std::map<std::string, CustomerWork, std::less<>> work;
+  std::set<std::string> stubs;
   size_t consumed = 0;
   for (uint32_t p = 0; p < partitions; ++p) {
     if (cursors_[p] >= limits[p]) continue;
@@ -208,11 +212,19 @@ Result<size_t> SegmentEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
       json::value root = json::parse(record.payload, ec);
       if (ec) continue;  // the profile consumer logs and counts undecodable records
       Result<profile::EventView> view = profile::ReadEventView(root, &vault_);
-      if (!view.ok() || IsSystemSource(view->source)) continue;
-      const std::string primary =
-          view->user_id.empty()
-              ? profile::IdentityKey(profile::IdentityKind::kAnonymousId, view->anonymous_id)
-              : profile::IdentityKey(profile::IdentityKind::kUserId, view->user_id);
+      if (!view.ok()) continue;
+      if (view->link) {
+        // A customer handed off to another partition's (cluster mode): its memberships go
+        // without exit events, as a merged customer's do.
+        ASSIGN_OR_RETURN(std::optional<std::string> stub,
+                         profile::LinkedStub(store_, vault_.pseudonym_key(), *view));
+        if (stub) stubs.insert(std::move(*stub));
+        continue;
+      }
+      if (IsSystemSource(view->source)) continue;
+      ASSIGN_OR_RETURN(bool repeated, profile::IsRepeatedCopy(store_, p, record.offset, *view));
+      if (repeated) continue;
+      const std::string primary = profile::PrimaryIdentityKey(*view);
       Result<std::string> customer =
           store_.Get(Cf::kIdentities, profile::IdentityIndexKey(vault_.pseudonym_key(), primary));
       if (!customer.ok()) {
@@ -228,7 +240,8 @@ Result<size_t> SegmentEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
       }
       AddTraitNames(view->traits, entry.traits);
       AddTraitNames(view->context_traits, entry.traits);
-      if (view->type == EventType::kAlias || view->type == EventType::kIdentify ||
+      if (view->forwarded || view->type == EventType::kAlias ||
+          view->type == EventType::kIdentify ||
           (!view->user_id.empty() && !view->anonymous_id.empty()) || !view->email.empty()) {
         entry.everything = true;
       }
@@ -247,6 +260,11 @@ Result<size_t> SegmentEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
   if (consumed == 0 && next == cursors_) return 0;
 
   MembershipBatch batch(*this);
+  for (const std::string& stub : stubs) {
+    size_t dropped = 0;
+    RETURN_IF_ERROR(DropCustomer(stub, batch, &dropped));
+    if (dropped > 0) batch.batch().Delete(store_.cf(Cf::kSegments), SeenKey(stub));
+  }
   std::vector<int64_t> received;
   for (auto& [raw_id, entry] : work) {
     // Follow redirects of merged customers to the survivor.
@@ -260,6 +278,7 @@ Result<size_t> SegmentEngine::Impl::StepRecords(int64_t now_us, size_t budget) {
         break;
       }
       ASSIGN_OR_RETURN(profile::ProfileState state, profile::ProfileState::Parse(id, *stored));
+      if (state.IsStub()) break;  // its events go on to another partition's customer
       if (!state.merged_into.empty()) {
         id = state.merged_into;
         continue;

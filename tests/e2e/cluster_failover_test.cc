@@ -172,12 +172,71 @@ class ClusterFailoverTest : public ::testing::Test {
     return true;
   }
 
+  // Anonymous visitors whose partition is not their user's: they browse, identify and browse on,
+  // and their users' profiles must end up with every acknowledged page exactly once.
+  void ChooseVisitors(int count) {
+    for (int k = 0; visitors_.size() < static_cast<size_t>(count) && k < 1000; ++k) {
+      const std::string user = "member-" + std::to_string(k);
+      const std::string visitor = "visitor-" + std::to_string(k);
+      if (KafkaPartition(user, kPartitions) == KafkaPartition(visitor, kPartitions)) continue;
+      visitors_.emplace_back(user, visitor);
+    }
+  }
+
+  void BrowseAnonymously(const std::vector<int>& live) {
+    for (const auto& [user, visitor] : visitors_) {
+      const int node = live[static_cast<size_t>(sent_total_) % live.size()];
+      HttpClient http(nodes_[static_cast<size_t>(node)]->port());
+      const std::string body = R"({"anonymousId":")" + visitor + R"(","name":"Catalogue",)" +
+                               R"("messageId":"page-)" + std::to_string(sent_total_) + R"("})";
+      ++sent_total_;
+      if (http.Post("/v1/page", body, BasicAuth(kWriteKey)).status == 200) ++pages_[user];
+    }
+  }
+
+  void IdentifyVisitors(const std::vector<int>& live) {
+    for (const auto& [user, visitor] : visitors_) {
+      const int node = live[static_cast<size_t>(sent_total_) % live.size()];
+      HttpClient http(nodes_[static_cast<size_t>(node)]->port());
+      const std::string body = R"({"userId":")" + user + R"(","anonymousId":")" + visitor +
+                               R"(","messageId":"identify-)" + std::to_string(sent_total_) +
+                               R"("})";
+      ++sent_total_;
+      ASSERT_EQ(http.Post("/v1/identify", body, BasicAuth(kWriteKey)).status, 200);
+    }
+  }
+
+  // Every live node answers each user's profile with all of its visitor's pages, once.
+  bool VisitorsMerged(const std::vector<int>& live, std::string& detail) {
+    for (const auto& [user, visitor] : visitors_) {
+      for (int i : live) {
+        HttpClient http(nodes_[static_cast<size_t>(i)]->port());
+        ClientResponse response = http.Get("/v1/profiles/" + user, BasicAuth(kAdminKey));
+        int64_t pages = -1;
+        if (response.status == 200) {
+          const boost::json::value body = boost::json::parse(response.body);
+          const auto* counts = body.at("features").as_object().if_contains("event_counts");
+          const auto* page = counts != nullptr ? counts->as_object().if_contains("page") : nullptr;
+          pages = page != nullptr ? page->to_number<int64_t>() : 0;
+        }
+        if (pages != pages_[user]) {
+          detail = user + " (visitor " + visitor + ") read on node " + std::to_string(i) + ": " +
+                   std::to_string(pages) + " pages, " + std::to_string(pages_[user]) + " sent";
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   TempDir dir_;
   KafkaMockProcess kafka_;
   std::vector<std::unique_ptr<ServerProcess>> nodes_;
   std::map<std::string, int64_t> acknowledged_;
   int sent_total_ = 0;
   std::vector<std::string> extra_args_;
+  std::vector<std::pair<std::string, std::string>> visitors_;  // (userId, anonymousId)
+  std::map<std::string, int64_t> pages_;                       // acknowledged pages per user
 };
 
 TEST_F(ClusterFailoverTest, ANodeRefusesAPolicyThatWouldEncryptFieldsOtherNodesCannotRead) {
@@ -204,10 +263,16 @@ TEST_F(ClusterFailoverTest, AKilledNodesPartitionsMoveAndNoAcknowledgedEventIsLo
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(Owned(i).empty()) << "node " << i << " owns nothing";
 
   SendOrders({0, 1, 2}, 300, rng);
+  // Visitors browse in one partition and identify as users of another (ADR 0018).
+  ChooseVisitors(10);
+  BrowseAnonymously({0, 1, 2});
+  BrowseAnonymously({0, 1, 2});
+  IdentifyVisitors({0, 1, 2});
   std::string detail;
   ASSERT_TRUE(WaitFor([&] { return AllCounted({0, 1, 2}, detail); }, 60'000)) << detail;
   // Any node answers for any customer (reads of customers it does not own are forwarded).
   ASSERT_TRUE(WaitFor([&] { return ReadableEverywhere({0, 1, 2}, detail); }, 30'000)) << detail;
+  ASSERT_TRUE(WaitFor([&] { return VisitorsMerged({0, 1, 2}, detail); }, 60'000)) << detail;
   {
     const std::string user = acknowledged_.begin()->first;
     const uint32_t partition = KafkaPartition(user, kPartitions);
@@ -360,11 +425,13 @@ TEST_F(ClusterFailoverTest, AKilledNodesPartitionsMoveAndNoAcknowledgedEventIsLo
     if (i != victim) live.push_back(i);
   }
   SendOrders(live, 200, rng);
+  BrowseAnonymously(live);
   ASSERT_TRUE(WaitFor([&] { return Settled(live); }, 90'000))
       << "the survivors never took over partitions of node " << victim;
   SendOrders(live, 100, rng);
   ASSERT_TRUE(WaitFor([&] { return AllCounted(live, detail); }, 90'000)) << detail;
   ASSERT_TRUE(WaitFor([&] { return ReadableEverywhere(live, detail); }, 30'000)) << detail;
+  ASSERT_TRUE(WaitFor([&] { return VisitorsMerged(live, detail); }, 60'000)) << detail;
   size_t taken = 0;
   for (int i : live) {
     for (uint32_t p : Owned(i)) taken += moved.count(p);
@@ -376,8 +443,10 @@ TEST_F(ClusterFailoverTest, AKilledNodesPartitionsMoveAndNoAcknowledgedEventIsLo
   ASSERT_TRUE(StartNode(victim, error)) << error;
   ASSERT_TRUE(WaitFor([&] { return Settled({0, 1, 2}); }, 90'000)) << "no rebalance after rejoin";
   SendOrders({0, 1, 2}, 60, rng);
+  BrowseAnonymously({0, 1, 2});
   ASSERT_TRUE(WaitFor([&] { return AllCounted({0, 1, 2}, detail); }, 90'000)) << detail;
   ASSERT_TRUE(WaitFor([&] { return ReadableEverywhere({0, 1, 2}, detail); }, 30'000)) << detail;
+  ASSERT_TRUE(WaitFor([&] { return VisitorsMerged({0, 1, 2}, detail); }, 60'000)) << detail;
 
   // An erasure asked of a node that does not own the customer is carried out by the owner, and
   // its status is readable through every node.

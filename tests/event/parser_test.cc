@@ -44,6 +44,17 @@ TEST(ParserTest, TheEnginesSourcePrefixIsReserved) {
   EXPECT_TRUE(ordinary.ok()) << ordinary.status().ToString();
 }
 
+TEST(ParserTest, TheEnginesCopyMarkerIsReserved) {
+  // A client could otherwise add its events to another customer's history.
+  std::vector<EventError> errors;
+  auto spoofed = ParseSingleEvent(R"({"anonymousId":"a1","event":"x",
+      "mercatoForwarded":{"to":"u:victim","origin":[0,1],"kind":"live"}})",
+                                  EventType::kTrack, kNow, IngestLimits{}, errors);
+  ASSERT_FALSE(spoofed.ok());
+  EXPECT_EQ(spoofed.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(spoofed.status().message().find("mercatoForwarded"), std::string::npos);
+}
+
 TEST(ParserTest, ClockSkewIsCorrectedFromSentAt) {
   // The client's clock is 1 hour fast: it says the event happened 10 s before it was sent.
   std::vector<EventError> errors;

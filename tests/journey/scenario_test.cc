@@ -134,6 +134,11 @@ class Scenario {
     vault_ = std::move(KeyVault::Open(*store_, std::string(32, 'm'))).value();
     filter_ = std::make_unique<PrivacyFilter>(*vault_, DlpPolicy(), nullptr);
     builder_ = std::make_unique<ProfileBuilder>(*store_, *log_, *vault_, clock_, nullptr);
+    // Cluster mode's identity routing (profile/batch_overlay.h), over the local log.
+    if (const json::value* routed = root_.if_contains("routedIdentities");
+        routed != nullptr && routed->as_bool()) {
+      builder_->EnableIdentityRouting(*log_);
+    }
     profiles_ = std::make_unique<ProfileStore>(*store_, *vault_, clock_);
     segments_ =
         std::move(segment::SegmentEngine::Open(*store_, *log_, *vault_, clock_, nullptr)).value();

@@ -208,6 +208,39 @@ TEST(SegmentEngineTest, ErasureRemovesMembershipsTimersAndIgnoresLaterRecords) {
   EXPECT_EQ(node.MemberIds("any"), std::vector<std::string>{node.Customer("kept")});
 }
 
+// Cluster mode: an anonymous buyer of one partition identifies as a user of another. Its customer
+// becomes a stub there and leaves the segment without an exit event (as a merged customer does);
+// the user enters it once, on the copies of the history.
+TEST(SegmentEngineTest, AMergeAcrossPartitionsMovesTheMembership) {
+  SegmentNode node(kStart);
+  node.EnableIdentityRouting();
+  ASSERT_TRUE(node.engine().Create(Spec("buyers", "orders >= 1")).ok());
+  std::string anon;
+  for (int k = 0; k < 100 && anon.empty(); ++k) {
+    const std::string candidate = "anon-" + std::to_string(k);
+    if (node.log().PartitionFor(candidate) != node.log().PartitionFor("u1")) anon = candidate;
+  }
+  ASSERT_FALSE(anon.empty());
+  node.Send(R"({"type":"track","anonymousId":")" + anon +
+            R"(","event":"Order Completed","properties":{"revenue":5}})");
+  node.Drain();
+  const std::string anonymous_customer = node.Customer(anon);
+  EXPECT_EQ(node.MemberIds("buyers"), std::vector<std::string>{anonymous_customer});
+  std::vector<uint64_t> from;
+  node.SegmentEventsSince(from);
+
+  node.Send(R"({"type":"identify","userId":"u1","anonymousId":")" + anon + R"("})");
+  node.Drain();
+  const std::string user_customer = node.Customer("u1");
+  ASSERT_NE(user_customer, anonymous_customer);
+  EXPECT_EQ(node.Customer(anon), user_customer);
+  EXPECT_EQ(node.MemberIds("buyers"), std::vector<std::string>{user_customer});
+  std::vector<SegmentEvent> events = node.SegmentEventsSince(from);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].customer, user_customer);
+  EXPECT_TRUE(events[0].entered);
+}
+
 TEST(SegmentEngineTest, EventsReevaluateOnlyTheSegmentsTheyCanChange) {
   SegmentNode node(kStart);
   ASSERT_TRUE(node.engine().Create(Spec("pro", "traits.plan = \"pro\"")).ok());

@@ -142,8 +142,9 @@ class SegmentNode {
         from[p] = record.offset + 1;
         boost::json::object event = boost::json::parse(record.payload).as_object();
         const auto* source = event.if_contains("source");
-        if (source == nullptr || !source->is_string() || !IsSystemSource(source->get_string())) {
-          continue;
+        if (source == nullptr || !source->is_string() ||
+            source->get_string() != "mercato/segments" || event.contains("mercatoForwarded")) {
+          continue;  // another kind of event, or a copy moved with a merge (cluster mode)
         }
         const auto& props = event.at("properties").as_object();
         out.push_back(SegmentEvent{std::string(props.at("segment_id").as_string()),
@@ -155,6 +156,9 @@ class SegmentNode {
     }
     return out;
   }
+
+  // Cluster mode's identity routing (profile/batch_overlay.h).
+  void EnableIdentityRouting() { builder_->EnableIdentityRouting(*log_); }
 
   FakeClock& clock() { return clock_; }
   Store& store() { return *store_; }
