@@ -178,6 +178,10 @@ std::optional<std::string> ClusterMember::OwnerUrl(std::string_view identity) co
   return directory_->OwnerOf(partition);
 }
 
+bool ClusterMember::Owns(std::string_view identity) const {
+  return source_ != nullptr && source_->Owns(log_->PartitionFor(identity));
+}
+
 std::vector<std::string> ClusterMember::OtherNodeUrls() const {
   if (directory_ == nullptr) return {};
   return directory_->OtherOwners();

@@ -64,6 +64,8 @@ class ClusterMember {
   // ReadForwarder: the base URL of the node that owns `identity`'s partition when that is another
   // node (identity = a userId or anonymousId; other ids are answered where they arrive).
   std::optional<std::string> OwnerUrl(std::string_view identity) const;
+  // Whether this node owns `identity`'s partition now (false before Start).
+  bool Owns(std::string_view identity) const;
   // The base URLs of the other nodes that own partitions now (empty before Start).
   std::vector<std::string> OtherNodeUrls() const;
 

@@ -50,66 +50,60 @@ std::string CatalogDefinitionKey(std::string_view id) {
 
 namespace {
 
+// What every shared record goes through: parsed, checked to name its key's id, applied. A bad
+// record is logged and skipped, never fatal: the other definitions must still arrive.
+template <typename Parsed, typename IdOf, typename Apply>
+void ApplyParsed(std::string_view kind, const std::string& id, Result<Parsed> parsed, IdOf id_of,
+                 Apply apply) {
+  if (parsed.ok() && id_of(*parsed) != id) {
+    parsed = Status::InvalidArgument("it names the " + std::string(kind) + " '" +
+                                     std::string(id_of(*parsed)) + "'");
+  }
+  if (!parsed.ok()) {
+    LOG(WARNING) << "cluster: ignoring the shared " << kind << " '" << id
+                 << "': " << parsed.status().ToString();
+    return;
+  }
+  if (Status applied = apply(*parsed); !applied.ok()) {
+    LOG(WARNING) << "cluster: applying shared " << kind << " '" << id
+                 << "': " << applied.ToString();
+  }
+}
+
+void LogRemoval(std::string_view kind, const std::string& id, const Status& removed) {
+  if (!removed.ok()) {
+    LOG(WARNING) << "cluster: deleting shared " << kind << " '" << id
+                 << "': " << removed.ToString();
+  }
+}
+
 void ApplyCatalogItem(catalog::CatalogStore& catalog, const std::string& id,
                       std::string_view value) {
-  if (value.empty()) {
-    if (Status removed = catalog.Remove(id); !removed.ok()) {
-      LOG(WARNING) << "cluster: deleting shared catalog item '" << id
-                   << "': " << removed.ToString();
-    }
-    return;
-  }
-  auto item = catalog::CatalogItem::Parse(value);
-  if (item.ok() && item->id != id) {
-    item = Status::InvalidArgument("it names the item '" + item->id + "'");
-  }
-  if (!item.ok()) {
-    LOG(WARNING) << "cluster: ignoring the shared catalog item '" << id
-                 << "': " << item.status().ToString();
-    return;
-  }
-  if (Status applied = catalog.Apply(*item); !applied.ok()) {
-    LOG(WARNING) << "cluster: applying shared catalog item '" << id << "': " << applied.ToString();
-  }
+  constexpr std::string_view kKind = "catalog item";
+  if (value.empty()) return LogRemoval(kKind, id, catalog.Remove(id));
+  ApplyParsed(
+      kKind, id, catalog::CatalogItem::Parse(value),
+      [](const catalog::CatalogItem& item) { return item.id; },
+      [&](const catalog::CatalogItem& item) { return catalog.Apply(item); });
 }
 
 void ApplyJourney(journey::JourneyStore& journeys, const std::string& id, std::string_view value) {
-  if (value.empty()) {
-    if (Status removed = journeys.Remove(id); !removed.ok()) {
-      LOG(WARNING) << "cluster: deleting shared journey '" << id << "': " << removed.ToString();
-    }
-    return;
-  }
-  auto replica = journey::JourneyReplica::Parse(value);
-  if (replica.ok() && replica->record.id != id) {
-    replica = Status::InvalidArgument("it names the journey '" + replica->record.id + "'");
-  }
-  if (!replica.ok()) {
-    LOG(WARNING) << "cluster: ignoring the shared journey '" << id
-                 << "': " << replica.status().ToString();
-    return;
-  }
-  if (Status imported = journeys.Import(*replica); !imported.ok()) {
-    LOG(WARNING) << "cluster: applying shared journey '" << id << "': " << imported.ToString();
-  }
+  constexpr std::string_view kKind = "journey";
+  if (value.empty()) return LogRemoval(kKind, id, journeys.Remove(id));
+  ApplyParsed(
+      kKind, id, journey::JourneyReplica::Parse(value),
+      [](const journey::JourneyReplica& replica) { return replica.record.id; },
+      [&](const journey::JourneyReplica& replica) { return journeys.Import(replica); });
 }
 
 void ApplyKey(KeyStore& keys, const std::string& id, std::string_view value) {
-  auto record =
+  ApplyParsed(
+      "API key", id,
       value.empty()
           ? Result<ApiKeyRecord>(Status::InvalidArgument("API keys are revoked, not deleted"))
-          : DecodeKeyRecord(value);
-  if (record.ok() && record->id != id) {
-    record = Status::InvalidArgument("it names the key '" + record->id + "'");
-  }
-  if (!record.ok()) {
-    LOG(WARNING) << "cluster: ignoring the shared API key '" << id
-                 << "': " << record.status().ToString();
-    return;
-  }
-  if (Status applied = keys.Apply(*record); !applied.ok()) {
-    LOG(WARNING) << "cluster: applying shared API key '" << id << "': " << applied.ToString();
-  }
+          : DecodeKeyRecord(value),
+      [](const ApiKeyRecord& record) { return record.id; },
+      [&](const ApiKeyRecord& record) { return keys.Apply(record); });
 }
 
 void ApplyTemplate(content::TemplateStore& templates, const std::string& id,

@@ -332,7 +332,12 @@ int RunServe(const ServeOptions& options) {
     // queue here, and these threads keep them off the I/O threads.
     forwarder.pool = MakeForwardingPool(8);
   }
-  RegisterProfileRoutes(router, profiles, audit->get(), forwarder);
+  std::function<std::vector<std::string>()> other_nodes;
+  if (cluster) {
+    other_nodes = [&cluster] { return cluster->OtherNodeUrls(); };
+    profiles.CountOnlyOwned([&cluster](std::string_view value) { return cluster->Owns(value); });
+  }
+  RegisterProfileRoutes(router, profiles, audit->get(), forwarder, other_nodes);
   ErasureService erasure(*node->store, *node->log, builder, profiles, audit->get(), clock,
                          &metrics);
   SegmentErasureParticipant segment_erasure(**segments);
@@ -341,7 +346,7 @@ int RunServe(const ServeOptions& options) {
                                 audit->get(), clock};
   if (cluster) {
     privacy_deps.forwarder = forwarder;
-    privacy_deps.other_nodes = [&cluster] { return cluster->OtherNodeUrls(); };
+    privacy_deps.other_nodes = other_nodes;
     privacy_deps.store = node->store.get();
   }
   RegisterPrivacyRoutes(router, privacy_deps);

@@ -258,6 +258,15 @@ bool ProfileState::HasIdentity(std::string_view key) const {
   return std::find(identities.begin(), identities.end(), key) != identities.end();
 }
 
+std::string_view ProfileState::HomeRoutingValue() const {
+  for (char kind : {'u', 'a'}) {
+    for (const std::string& key : identities) {
+      if (key.size() > 2 && key[0] == kind && key[1] == ':') return std::string_view(key).substr(2);
+    }
+  }
+  return {};
+}
+
 void ProfileState::AddIdentity(std::string key) {
   if (!HasIdentity(key)) identities.push_back(std::move(key));
 }

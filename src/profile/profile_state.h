@@ -101,6 +101,9 @@ struct ProfileState {
   uint64_t TotalEvents() const;
   bool HasUserId() const;
   bool HasIdentity(std::string_view key) const;
+  // What the customer's events are routed by: its first userId, else its first anonymousId
+  // (empty when it has neither).
+  std::string_view HomeRoutingValue() const;
   void AddIdentity(std::string key);
 
   // The most frequent context.device.type; nullopt when none was seen.

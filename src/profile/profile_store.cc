@@ -242,6 +242,7 @@ Result<ProfileStore::Totals> ProfileStore::ComputeTotals(bool known_only) const 
     ASSIGN_OR_RETURN(profile::ProfileState state, profile::ProfileState::Parse(key, value));
     if (!state.merged_into.empty()) continue;
     if (known_only && !state.HasUserId()) continue;
+    if (owns_ && !owns_(state.HomeRoutingValue())) continue;
     ++totals.customers;
     if (state.HasUserId()) ++totals.known_customers;
     totals.events += state.TotalEvents();

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -100,10 +101,18 @@ class ProfileStore {
   };
   Result<Totals> ComputeTotals(bool known_only = false) const;
 
+  // Cluster mode: ComputeTotals counts only the customers whose home identity (their first
+  // userId, else their first anonymousId: what their events are routed by) `owns` accepts, so
+  // that a partition this node held before a rebalance is not counted twice. Set before use.
+  void CountOnlyOwned(std::function<bool(std::string_view routing_value)> owns) {
+    owns_ = std::move(owns);
+  }
+
  private:
   Store& store_;
   const KeyVault& vault_;
   const Clock& clock_;
+  std::function<bool(std::string_view)> owns_;
 };
 
 }  // namespace mercato

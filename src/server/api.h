@@ -65,9 +65,11 @@ void RegisterIngestRoutes(Router& router, EventLog& log, const IngestLimits& lim
 // Read scope, query class.
 // Each successful profile or history read is recorded in `audit` (may be null) as "profile.read" /
 // "profile.events.read" with the caller's key and the customer id.
-// `forwarder` (cluster mode): reads of a customer another node owns go to that node.
+// `forwarder` (cluster mode): reads of a customer another node owns go to that node, and
+// /v1/stats adds up the answers of every node `other_nodes` names (SummingHandler).
 void RegisterProfileRoutes(Router& router, const ProfileStore& profiles, AuditLog* audit = nullptr,
-                           const ReadForwarder& forwarder = {});
+                           const ReadForwarder& forwarder = {},
+                           std::function<std::vector<std::string>()> other_nodes = {});
 
 // GET /v1/keys, POST /v1/keys, POST /v1/keys/{id}/rotate, DELETE /v1/keys/{id}. Admin scope,
 // admin class. Listings include `ring`'s flag keys, which cannot be changed.

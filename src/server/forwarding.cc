@@ -2,9 +2,12 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
+#include <cmath>
 
 #include "channel/http_fetch.h"
 #include "core/logging.h"
+#include "event/json_writer.h"
 #include "server/http_status.h"
 
 namespace mercato {
@@ -108,6 +111,60 @@ Handler GatheringHandler(std::shared_ptr<ForwardingPool> pool,
               // A node that did not answer may hold it: say so rather than "not found".
               if (unanswered) return respond(std::move(*unanswered));
               respond(answer);
+            });
+          });
+  };
+}
+
+void AddJsonTotals(boost::json::value& into, const boost::json::value& from) {
+  if (into.is_object() && from.is_object()) {
+    boost::json::object& target = into.get_object();
+    for (const auto& [key, value] : from.get_object()) {
+      if (boost::json::value* existing = target.if_contains(key)) {
+        AddJsonTotals(*existing, value);
+      } else {
+        target.emplace(key, value);
+      }
+    }
+  } else if (into.is_int64() && from.is_int64()) {
+    into = into.get_int64() + from.get_int64();
+  } else if (into.is_number() && from.is_number()) {
+    // Money is summed to the micro-unit, as each node keeps it.
+    const double sum = into.to_number<double>() + from.to_number<double>();
+    into = std::round(sum * 1e6) / 1e6;
+  }
+}
+
+Handler SummingHandler(std::shared_ptr<ForwardingPool> pool,
+                       std::function<std::vector<std::string>()> others, Handler local) {
+  if (!others || pool == nullptr) return local;
+  return [pool = std::move(pool), others = std::move(others), local = std::move(local)](
+             HttpRequest&& request, const Responder& respond) {
+    if (request.forwarded) return local(std::move(request), respond);
+    HttpRequest copy = request;
+    local(std::move(request),
+          [pool, others, copy = std::move(copy), respond](HttpResponse answer) mutable {
+            if (answer.status != 200) return respond(std::move(answer));
+            pool->Post([others, copy = std::move(copy), answer = std::move(answer), respond] {
+              boost::system::error_code ec;
+              boost::json::value total = boost::json::parse(answer.body, ec);
+              if (ec) return respond(answer);
+              const std::vector<std::string> nodes = others();
+              for (const std::string& node : nodes) {
+                HttpResponse theirs = Forward(node, copy);
+                boost::json::value part;
+                if (theirs.status == 200) part = boost::json::parse(theirs.body, ec);
+                if (theirs.status != 200 || ec) {
+                  return respond(ErrorResponse(Status::Unavailable(
+                      "the node " + node + " did not give its part of the totals (HTTP " +
+                      std::to_string(theirs.status) + ")")));
+                }
+                AddJsonTotals(total, part);
+              }
+              HttpResponse summed = answer;
+              summed.body = SerializeJson(total);
+              summed.headers.emplace_back("X-Mercato-Nodes", std::to_string(nodes.size() + 1));
+              respond(std::move(summed));
             });
           });
   };

@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/value.hpp>
+
 #include "server/router.h"
 
 namespace mercato {
@@ -51,5 +53,17 @@ Handler ForwardingHandler(ReadForwarder forwarder, IdentityOf identity_of, Handl
 // `local` when `others` or `pool` is empty.
 Handler GatheringHandler(std::shared_ptr<ForwardingPool> pool,
                          std::function<std::vector<std::string>()> others, Handler local);
+
+// For a GET of totals over customers (GET /v1/stats): `local` answers for this node's partitions;
+// unless the request was forwarded, every node `others` names is asked too (forwarded, so each
+// answers for its own partitions) and the JSON answers are added up member by member (numbers
+// summed, objects merged, anything else taken from this node's answer). 503 when a node does not
+// answer 200: a total missing a node's customers would be silently wrong. `local` when `others` or
+// `pool` is empty; its non-200 answers are returned as they are.
+Handler SummingHandler(std::shared_ptr<ForwardingPool> pool,
+                       std::function<std::vector<std::string>()> others, Handler local);
+
+// Adds `from` into `into` as SummingHandler does (exposed for tests).
+void AddJsonTotals(boost::json::value& into, const boost::json::value& from);
 
 }  // namespace mercato

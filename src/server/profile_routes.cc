@@ -120,11 +120,13 @@ void HandleStats(const ProfileStore& profiles, const HttpRequest& request,
 }  // namespace
 
 void RegisterProfileRoutes(Router& router, const ProfileStore& profiles, AuditLog* audit,
-                           const ReadForwarder& forwarder) {
+                           const ReadForwarder& forwarder,
+                           std::function<std::vector<std::string>()> other_nodes) {
   router.Add("GET", "/v1/stats", "/v1/stats", Access::kRead, AdmissionClass::kQuery,
-             [&profiles](HttpRequest&& request, const Responder& respond) {
-               HandleStats(profiles, request, respond);
-             });
+             SummingHandler(forwarder.pool, std::move(other_nodes),
+                            [&profiles](HttpRequest&& request, const Responder& respond) {
+                              HandleStats(profiles, request, respond);
+                            }));
   router.Add("GET", "/v1/profiles/{id}", "/v1/profiles/{id}", Access::kRead, AdmissionClass::kQuery,
              ForwardingHandler(forwarder, "id",
                                [&profiles, audit](HttpRequest&& request, const Responder& respond) {

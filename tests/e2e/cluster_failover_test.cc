@@ -447,6 +447,19 @@ TEST_F(ClusterFailoverTest, AKilledNodesPartitionsMoveAndNoAcknowledgedEventIsLo
   ASSERT_TRUE(WaitFor([&] { return AllCounted({0, 1, 2}, detail); }, 90'000)) << detail;
   ASSERT_TRUE(WaitFor([&] { return ReadableEverywhere({0, 1, 2}, detail); }, 30'000)) << detail;
   ASSERT_TRUE(WaitFor([&] { return VisitorsMerged({0, 1, 2}, detail); }, 60'000)) << detail;
+  // Totals are the cluster's from any node: each visitor is one customer with its user.
+  for (int i = 0; i < 3; ++i) {
+    ClientResponse stats = Admin(i, "GET", "/v1/stats");
+    ASSERT_EQ(stats.status, 200) << stats.body;
+    // This node and every other node that owns partitions (a rejoined node may own none).
+    int answering = 1;
+    for (int j = 0; j < 3; ++j) answering += j != i && !Owned(j).empty() ? 1 : 0;
+    EXPECT_EQ(stats.Header("X-Mercato-Nodes"), std::to_string(answering)) << "node " << i;
+    const boost::json::value body = boost::json::parse(stats.body);
+    EXPECT_EQ(body.at("customers").to_number<int64_t>(),
+              static_cast<int64_t>(acknowledged_.size() + visitors_.size()))
+        << "node " << i << ": " << stats.body;
+  }
 
   // An erasure asked of a node that does not own the customer is carried out by the owner, and
   // its status is readable through every node.

@@ -290,5 +290,28 @@ TEST_F(RoutedIdentityTest, AnErasureBeforeTheHandOffStillReachesEveryCopy) {
   EXPECT_EQ(Counts().customers, 0u);
 }
 
+TEST_F(RoutedIdentityTest, TotalsCountOnlyTheCustomersOfOwnedPartitions) {
+  // After a rebalance a node still holds the customers of partitions it lost: they are not its to
+  // count. A visitor merged into u1 is u1's, wherever its stub lies.
+  const std::string anon = AnonymousElsewhere("u1");
+  Send(R"({"type":"page","anonymousId":")" + anon + R"("})", 1);
+  Send(R"({"type":"identify","userId":"u1","anonymousId":")" + anon + R"("})", 2);
+  std::string other;
+  for (int k = 0; k < 100 && other.empty(); ++k) {
+    const std::string user = "user-" + std::to_string(k);
+    if (log_->PartitionFor(user) != log_->PartitionFor("u1")) other = user;
+  }
+  Send(R"({"type":"track","userId":")" + other + R"(","event":"x"})", 3);
+  ProcessAll();
+  ASSERT_EQ(profiles_->ComputeTotals()->customers, 2u);
+  const uint32_t owned = log_->PartitionFor("u1");
+  profiles_->CountOnlyOwned(
+      [this, owned](std::string_view value) { return log_->PartitionFor(value) == owned; });
+  auto totals = profiles_->ComputeTotals();
+  ASSERT_TRUE(totals.ok());
+  EXPECT_EQ(totals->customers, 1u);
+  EXPECT_EQ(totals->events, 2u);  // u1's identify and the visitor's page
+}
+
 }  // namespace
 }  // namespace mercato

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <future>
 #include <string>
@@ -23,7 +24,7 @@ namespace {
 // 200 with `body` only when Release() is called.
 class HeldOwner {
  public:
-  HeldOwner() {
+  explicit HeldOwner(std::string body = R"({"owner":true})") : body_(std::move(body)) {
     listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
@@ -68,7 +69,7 @@ class HeldOwner {
     }
     head_.set_value(head);
     release_.get_future().wait();
-    const std::string body = R"({"owner":true})";
+    const std::string& body = body_;
     const std::string answer =
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
@@ -76,6 +77,7 @@ class HeldOwner {
     ::close(connection);
   }
 
+  const std::string body_;
   int listener_ = -1;
   bool ok_ = false;
   uint16_t port_ = 0;
@@ -221,6 +223,55 @@ TEST(ForwardingTest, GatheringAsksTheOtherNodesUntilOneHasIt) {
   EXPECT_EQ(ask(true).status, 404);
   status_here = 200;
   EXPECT_EQ(ask(false).status, 200);
+}
+
+TEST(ForwardingTest, SummingAddsEveryNodesTotals) {
+  HeldOwner other(R"({"customers":3,"revenue":2.25,"consent":{"email":{"granted":2,"denied":1}}})");
+  ASSERT_TRUE(other.ok());
+  other.Release();
+  const std::string unreachable = "http://127.0.0.1:1";
+  std::vector<std::string> others = {other.url()};
+  auto pool = MakeForwardingPool(1);
+  Handler handler = SummingHandler(
+      pool, [&others] { return others; },
+      [](HttpRequest&&, const Responder& respond) {
+        HttpResponse response;
+        response.body =
+            R"({"customers":2,"revenue":1.5,"consent":{"email":{"granted":1}},"v":"x"})";
+        respond(std::move(response));
+      });
+  auto ask = [&handler](bool forwarded) {
+    std::promise<HttpResponse> answered;
+    HttpRequest request;
+    request.method = "GET";
+    request.raw_path = "/v1/stats";
+    request.forwarded = forwarded;
+    handler(std::move(request),
+            [&answered](HttpResponse response) { answered.set_value(std::move(response)); });
+    std::future<HttpResponse> response = answered.get_future();
+    EXPECT_EQ(response.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    return response.get();
+  };
+  HttpResponse summed = ask(false);
+  EXPECT_EQ(summed.status, 200);
+  EXPECT_EQ(
+      summed.body,
+      R"({"customers":5,"revenue":3.75,"consent":{"email":{"granted":3,"denied":1}},"v":"x"})");
+  EXPECT_NE(other.request_head().find("X-Mercato-Forwarded: 1"), std::string::npos);
+  // A node missing from the total makes it wrong: refused, not guessed.
+  others = {unreachable};
+  EXPECT_EQ(ask(false).status, 503);
+  // Asked by another node, this node answers for itself.
+  EXPECT_EQ(ask(true).body,
+            R"({"customers":2,"revenue":1.5,"consent":{"email":{"granted":1}},"v":"x"})");
+}
+
+TEST(ForwardingTest, TotalsOfMoneyKeepTheirDecimals) {
+  boost::json::value total = boost::json::parse(R"({"revenue":0.1,"orders":1})");
+  AddJsonTotals(total, boost::json::parse(R"({"revenue":0.2,"orders":2,"extra":{"a":1}})"));
+  EXPECT_EQ(total.at("revenue").as_double(), 0.3);
+  EXPECT_EQ(total.at("orders").as_int64(), 3);
+  EXPECT_EQ(total.at("extra").at("a").as_int64(), 1);
 }
 
 }  // namespace
