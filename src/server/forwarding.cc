@@ -116,6 +116,20 @@ Handler GatheringHandler(std::shared_ptr<ForwardingPool> pool,
   };
 }
 
+void ForwardToAll(const std::shared_ptr<ForwardingPool>& pool, std::vector<std::string> nodes,
+                  HttpRequest request) {
+  if (pool == nullptr || nodes.empty()) return;
+  pool->Post([nodes = std::move(nodes), request = std::move(request)] {
+    for (const std::string& node : nodes) {
+      HttpResponse answer = Forward(node, request);
+      if (answer.status >= 300 && answer.status != 404) {
+        LOG(WARNING) << "cluster: " << request.method << " " << request.raw_path << " on " << node
+                     << " answered " << answer.status << ": " << answer.body;
+      }
+    }
+  });
+}
+
 void AddJsonTotals(boost::json::value& into, const boost::json::value& from) {
   if (into.is_object() && from.is_object()) {
     boost::json::object& target = into.get_object();

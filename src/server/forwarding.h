@@ -63,6 +63,12 @@ Handler GatheringHandler(std::shared_ptr<ForwardingPool> pool,
 Handler SummingHandler(std::shared_ptr<ForwardingPool> pool,
                        std::function<std::vector<std::string>()> others, Handler local);
 
+// Sends `request` (forwarded, so each node handles it alone) to every node in `nodes` on the pool
+// and forgets the answers: for work each node does on its own copy of the data. Failures other
+// than 404 are logged.
+void ForwardToAll(const std::shared_ptr<ForwardingPool>& pool, std::vector<std::string> nodes,
+                  HttpRequest request);
+
 // Adds `from` into `into` as SummingHandler does (exposed for tests).
 void AddJsonTotals(boost::json::value& into, const boost::json::value& from);
 

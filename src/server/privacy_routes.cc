@@ -186,7 +186,22 @@ void RegisterPrivacyRoutes(Router& router, const PrivacyRouteDeps& deps) {
                  deps.forwarder,
                  [deps](const HttpRequest& request) { return ErasureRoute(deps, request); },
                  [deps](HttpRequest&& request, const Responder& respond) {
-                   HandleErasureRequest(deps.erasure, request, respond);
+                   // The owner's erasure also reaches the copies other nodes kept of partitions
+                   // they held before a rebalance (cluster mode): each erases its own, if any.
+                   const bool a_copy = request.QueryParam("scope") == "copy";
+                   if (a_copy || !deps.other_nodes || !deps.forwarder) {
+                     return HandleErasureRequest(deps.erasure, request, respond);
+                   }
+                   HttpRequest copy = request;
+                   copy.query = "scope=copy";
+                   HandleErasureRequest(
+                       deps.erasure, request,
+                       [deps, copy = std::move(copy), respond](HttpResponse answer) mutable {
+                         if (answer.status == 202) {
+                           ForwardToAll(deps.forwarder.pool, deps.other_nodes(), std::move(copy));
+                         }
+                         respond(std::move(answer));
+                       });
                  }));
   router.Add("GET", "/v1/privacy/erasure", "/v1/privacy/erasure", Access::kAdmin,
              AdmissionClass::kQuery, [deps](HttpRequest&& request, const Responder& respond) {

@@ -266,6 +266,27 @@ TEST(ForwardingTest, SummingAddsEveryNodesTotals) {
             R"({"customers":2,"revenue":1.5,"consent":{"email":{"granted":1}},"v":"x"})");
 }
 
+TEST(ForwardingTest, ForwardToAllSendsTheRequestToEveryNodeAsForwarded) {
+  // An erasure's copies on other nodes: each gets the POST, marked forwarded, with its body.
+  HeldOwner first;
+  HeldOwner second;
+  ASSERT_TRUE(first.ok() && second.ok());
+  first.Release();
+  second.Release();
+  auto pool = MakeForwardingPool(1);
+  HttpRequest request;
+  request.method = "POST";
+  request.raw_path = "/v1/privacy/erasure";
+  request.query = "scope=copy";
+  request.body = R"({"subject":"u1"})";
+  ForwardToAll(pool, {"http://127.0.0.1:1", first.url(), second.url()}, request);
+  for (HeldOwner* node : {&first, &second}) {
+    const std::string head = node->request_head();
+    EXPECT_NE(head.find("POST /v1/privacy/erasure?scope=copy HTTP/1.1"), std::string::npos) << head;
+    EXPECT_NE(head.find("X-Mercato-Forwarded: 1"), std::string::npos) << head;
+  }
+}
+
 TEST(ForwardingTest, TotalsOfMoneyKeepTheirDecimals) {
   boost::json::value total = boost::json::parse(R"({"revenue":0.1,"orders":1})");
   AddJsonTotals(total, boost::json::parse(R"({"revenue":0.2,"orders":2,"extra":{"a":1}})"));
