@@ -54,19 +54,26 @@ class SnapshotRead {
 Result<std::pair<std::string, std::string>> FollowRedirects(SnapshotRead& read,
                                                             std::string_view id) {
   std::string current(id);
+  std::string via;  // the survivor's identity, once a stub was passed (cluster mode)
   for (int hop = 0; hop < kMaxRedirectHops; ++hop) {
     auto stored = read.Get(Cf::kProfiles, current);
     if (!stored.ok()) {
-      if (stored.status().code() == StatusCode::kNotFound) {
-        return Status::NotFound("no customer '" + std::string(id) + "'");
+      if (stored.status().code() != StatusCode::kNotFound) return stored.status();
+      if (!via.empty() && (via.starts_with("u:") || via.starts_with("a:"))) {
+        // Merged into a customer of a partition this node does not hold: say whom to ask for.
+        return Status::NotFound("customer '" + std::string(id) +
+                                "' was merged into the customer of " +
+                                std::string(profile::IdentityKindName(via)) + " '" + via.substr(2) +
+                                "', which this node does not hold: read it by that id");
       }
-      return stored.status();
+      return Status::NotFound("no customer '" + std::string(id) + "'");
     }
     if (!std::string_view(*stored).starts_with(kRedirectPrefix)) {
       return std::make_pair(std::move(current), std::move(stored).value());
     }
     ASSIGN_OR_RETURN(profile::ProfileState redirect,
                      profile::ProfileState::Parse(current, *stored));
+    if (redirect.IsStub()) via = redirect.merged_via;
     current = redirect.merged_into;
   }
   return Status::Corruption("redirect chain from customer " + std::string(id) + " is too long");

@@ -290,6 +290,22 @@ TEST_F(RoutedIdentityTest, AnErasureBeforeTheHandOffStillReachesEveryCopy) {
   EXPECT_EQ(Counts().customers, 0u);
 }
 
+TEST_F(RoutedIdentityTest, AReadOfAVisitorMergedElsewhereSaysWhomToAsk) {
+  const std::string anon = AnonymousElsewhere("u1");
+  Send(R"({"type":"page","anonymousId":")" + anon + R"("})", 1);
+  Send(R"({"type":"identify","userId":"u1","anonymousId":")" + anon + R"("})", 2);
+  ProcessAll();
+  ASSERT_EQ(Customer(anon), Customer("u1"));
+  // As on a node that holds the visitor's partition but not the user's.
+  rocksdb::WriteBatch elsewhere;
+  elsewhere.Delete(store_->cf(Cf::kProfiles), profile::CustomerIdFor("u:u1"));
+  ASSERT_TRUE(store_->Write(elsewhere, true).ok());
+  auto read = profiles_->Resolve(anon);
+  ASSERT_EQ(read.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(read.status().message().find("userId 'u1'"), std::string::npos)
+      << read.status().ToString();
+}
+
 TEST_F(RoutedIdentityTest, TotalsCountOnlyTheCustomersOfOwnedPartitions) {
   // After a rebalance a node still holds the customers of partitions it lost: they are not its to
   // count. A visitor merged into u1 is u1's, wherever its stub lies.
