@@ -259,6 +259,26 @@ TEST_F(RoutedIdentityTest, ErasingTheUserErasesTheAnonymousHistoryInItsPartition
   EXPECT_EQ(Counts().customers, 0u);
 }
 
+TEST_F(RoutedIdentityTest, ErasingTheSecondUserOfASharedDeviceLeavesTheFirstUsersVisitor) {
+  // u2's identify was refused at the device's partition: its erasure must not reach u1's data.
+  const std::string anon = AnonymousElsewhere("u1", "u2");
+  Send(R"({"type":"page","anonymousId":")" + anon + R"("})", 1);
+  ProcessAll();
+  Send(R"({"type":"identify","userId":"u1","anonymousId":")" + anon + R"("})", 2);
+  ProcessAll();
+  Send(R"({"type":"identify","userId":"u2","anonymousId":")" + anon + R"("})", 3);
+  ProcessAll();
+  const std::vector<std::string> first = MessageIds("u1");
+  auto erased = builder_->Erase(Customer("u2"));
+  ASSERT_TRUE(erased.ok()) << erased.status().ToString();
+  ProcessAll();  // u2's Identity Erase reaches the device's partition and finds u1's stub
+  EXPECT_EQ(profiles_->Resolve("u2").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(Stored(profile::CustomerIdFor("a:" + anon)).IsStub());
+  EXPECT_EQ(Customer(anon), Customer("u1"));
+  EXPECT_EQ(MessageIds("u1"), first);
+  EXPECT_EQ(LogMentions("\"Identity Erase\""), 0u);  // consumed and deleted with its effect
+}
+
 TEST_F(RoutedIdentityTest, ErasingTheUserErasesAStubThatOnlyForwarded) {
   const std::string anon = AnonymousElsewhere("u1");
   Send(R"({"type":"identify","userId":"u1","anonymousId":")" + anon + R"("})", 1);

@@ -179,6 +179,20 @@ TEST(ForwardingTest, APostIsForwardedWithItsBody) {
   EXPECT_EQ(response.get().status, 200);
 }
 
+// A GET of `path` through `handler`, waiting (bounded) for its answer.
+HttpResponse AskGet(const Handler& handler, const std::string& path, bool forwarded) {
+  std::promise<HttpResponse> answered;
+  HttpRequest request;
+  request.method = "GET";
+  request.raw_path = path;
+  request.forwarded = forwarded;
+  handler(std::move(request),
+          [&answered](HttpResponse response) { answered.set_value(std::move(response)); });
+  std::future<HttpResponse> response = answered.get_future();
+  EXPECT_EQ(response.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  return response.get();
+}
+
 // Something one node holds under an id that does not say which (an erasure job): asked of the
 // other nodes in turn when this one has not got it; a node that does not answer is passed over,
 // but when none has it, its failure is the answer rather than "not found".
@@ -198,16 +212,7 @@ TEST(ForwardingTest, GatheringAsksTheOtherNodesUntilOneHasIt) {
         respond(std::move(response));
       });
   auto ask = [&handler](bool forwarded) {
-    std::promise<HttpResponse> answered;
-    HttpRequest request;
-    request.method = "GET";
-    request.raw_path = "/v1/privacy/erasure/er_1";
-    request.forwarded = forwarded;
-    handler(std::move(request),
-            [&answered](HttpResponse response) { answered.set_value(std::move(response)); });
-    std::future<HttpResponse> response = answered.get_future();
-    EXPECT_EQ(response.wait_for(std::chrono::seconds(10)), std::future_status::ready);
-    return response.get();
+    return AskGet(handler, "/v1/privacy/erasure/er_1", forwarded);
   };
   HttpResponse found = ask(false);
   EXPECT_EQ(found.status, 200);
@@ -240,18 +245,7 @@ TEST(ForwardingTest, SummingAddsEveryNodesTotals) {
             R"({"customers":2,"revenue":1.5,"consent":{"email":{"granted":1}},"v":"x"})";
         respond(std::move(response));
       });
-  auto ask = [&handler](bool forwarded) {
-    std::promise<HttpResponse> answered;
-    HttpRequest request;
-    request.method = "GET";
-    request.raw_path = "/v1/stats";
-    request.forwarded = forwarded;
-    handler(std::move(request),
-            [&answered](HttpResponse response) { answered.set_value(std::move(response)); });
-    std::future<HttpResponse> response = answered.get_future();
-    EXPECT_EQ(response.wait_for(std::chrono::seconds(10)), std::future_status::ready);
-    return response.get();
-  };
+  auto ask = [&handler](bool forwarded) { return AskGet(handler, "/v1/stats", forwarded); };
   HttpResponse summed = ask(false);
   EXPECT_EQ(summed.status, 200);
   EXPECT_EQ(
